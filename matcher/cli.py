@@ -1,0 +1,197 @@
+"""Command line: python -m matcher COMMAND. Exit codes: 0 ok, 1 bad input or not found, 2 usage error."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from matcher.config import get_settings
+from matcher.records import RecordValidationError, Side
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+SIDE_BY_NAME = {"offerings": Side.SUPPLY, "scenarios": Side.DEMAND}
+
+
+def _platform(sync: bool = True):
+    from matcher.service import Platform  # heavy imports (torch) only for commands that need them
+
+    return Platform.open(get_settings(), sync=sync)
+
+
+def _bar(desc: str):
+    bar = tqdm(total=100, desc=desc, unit="%", file=sys.stderr, leave=False)
+
+    def update(fraction: float, _message: str) -> None:
+        bar.n = int(fraction * 100)
+        bar.refresh()
+    return bar, update
+
+
+def cmd_init(args) -> int:
+    platform = _platform()
+    print(f"database: {platform.store.url} (schema v{platform.store.schema_version()})")
+    print(f"indexes:  {platform.settings.index_dir}")
+    return EXIT_OK
+
+
+def cmd_seed_demo(args) -> int:
+    platform = _platform()
+    bar, update = _bar("seed-demo")
+    loaded = platform.seed_demo(progress=update)
+    bar.close()
+    print("demo data loaded" if loaded else "database already holds records; demo data not loaded")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    platform = _platform()
+    bar, update = _bar(f"import {args.kind}")
+    try:
+        ids = platform.import_file(SIDE_BY_NAME[args.kind], Path(args.file), Path(args.file).name,
+                                   actor="cli", progress=update)
+    except RecordValidationError as exc:
+        bar.close()
+        print(f"Nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
+        for err in exc.errors:
+            where = f"row {err.row}: " if err.row else ""
+            print(f"  {where}{err.en} / {err.zh}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    bar.close()
+    print(f"imported {len(ids)} {args.kind}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from matcher.exporting import export_rows
+    from matcher.io import write_table
+
+    platform = _platform(sync=False)
+    fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
+    rows = export_rows(platform.store, args.kind)
+    write_table(rows, args.file, fmt, headers_lang=args.headers)
+    print(f"exported {len(rows)} {args.kind} to {args.file}")
+    return EXIT_OK
+
+
+def cmd_match(args) -> int:
+    from matcher.ranking import Filters
+
+    platform = _platform()
+    filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity)
+    try:
+        if args.scenario:
+            side, found = Side.DEMAND, platform.suggestions(Side.DEMAND, args.scenario, args.top, filters)
+        elif args.offering:
+            side, found = Side.SUPPLY, platform.suggestions(Side.SUPPLY, args.offering, args.top, filters)
+        else:
+            side = Side(args.side)
+            found = platform.engine.match_text(args.text, side, args.top, filters)
+    except KeyError as exc:
+        print(f"no such record: {exc.args[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        print(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    target = Side.SUPPLY if side == Side.DEMAND else Side.DEMAND
+    for rank, sug in enumerate(found, 1):
+        record = platform.store.get_record(target, sug.counterpart_id(side))
+        print(f"{rank:2d}. {sug.score:.3f}  {record['id']}  {record['title']}")
+        for reason in sug.reasons:
+            print(f"      - {reason.text(args.lang)}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    from matcher.encoder import create_encoder
+    from matcher.evaluate import evaluate_dir
+
+    settings = get_settings()
+    bar = tqdm(desc="evaluate", unit="q", file=sys.stderr, leave=False, disable=args.json)
+
+    def progress(n: int, total: int) -> None:
+        bar.total = total
+        bar.n = n
+        bar.refresh()
+    report = evaluate_dir(Path(args.dir), settings, create_encoder(settings), progress=progress)
+    bar.close()
+    if args.json:
+        print(json.dumps(report))
+        return EXIT_OK
+    print(f"{report['n_queries']} queries in {args.dir}")
+    print(f"{'mode':8s} {'nDCG@10':>8s} {'Recall@10':>10s} {'MRR':>8s}")
+    for mode, m in report["modes"].items():
+        print(f"{mode:8s} {m['ndcg@10']:8.3f} {m['recall@10']:10.3f} {m['mrr']:8.3f}")
+    return EXIT_OK
+
+
+def cmd_reindex(args) -> int:
+    settings = get_settings()
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    platform = _platform(sync=False)
+    for report in platform.engine.sync(progress=True):
+        print(f"{report.side.value}: {report.total} records indexed")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from matcher.store import Store
+
+    store = Store(get_settings().database_url)
+    store.backup(Path(args.file))
+    print(f"backup written to {args.file}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matcher", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the database and indexes").set_defaults(func=cmd_init)
+    sub.add_parser("seed-demo", help="load data/demo into an empty database").set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("import", help="import a CSV/XLSX file, all rows or none")
+    p.add_argument("kind", choices=SIDE_BY_NAME)
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export records or pairings to CSV/XLSX (by the file's extension)")
+    p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings"])
+    p.add_argument("file")
+    p.add_argument("--headers", choices=["en", "zh"], default="en", help="header language")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("match", help="suggest counterparts for a record or a text")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--scenario", help="scenario id: find offerings")
+    who.add_argument("--offering", help="offering id: find scenarios")
+    who.add_argument("--text", help="free text; needs --side")
+    p.add_argument("--side", choices=[s.value for s in Side], help="side the text is posted on")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--industry", help="hard filter: counterpart industry code")
+    p.add_argument("--region", help="hard filter: counterpart region")
+    p.add_argument("--min-maturity", help="hard filter: lab, pilot, small_batch or mass_production")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the reasons")
+    p.add_argument("--json", action="store_true", help="print suggestions as JSON")
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("evaluate", help="nDCG@10, Recall@10, MRR on a labelled folder (temporary store)")
+    p.add_argument("dir")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.set_defaults(func=cmd_evaluate)
+
+    sub.add_parser("reindex", help="rebuild every index from the database").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("backup", help="copy the database with SQLite's online backup API")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "match" and args.text and not args.side:
+        parser.error("--text needs --side supply|demand")
+    return args.func(args)

@@ -1,0 +1,132 @@
+"""Ranking: fuse text channels with structured signals, apply requested filters, explain each suggestion.
+
+Pure functions over arrays and record dicts: testable without a model or a database.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from matcher import fusion, signals
+from matcher.records import Side
+from matcher.taxonomy import load_taxonomy
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    en: str
+    zh: str
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    scenario_id: str | None      # None when the query is free text on the demand side
+    offering_id: str | None
+    score: float
+    channels: dict[str, float]
+    matched_terms: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    def counterpart_id(self, query_side: Side) -> str | None:
+        return self.offering_id if query_side == Side.DEMAND else self.scenario_id
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard filters, applied only when the user asks for them."""
+    industry: str | None = None
+    region: str | None = None
+    min_maturity: str | None = None
+    min_score: float = 0.0
+
+    def keep(self, cand: dict, score: float) -> bool:
+        if score < self.min_score:
+            return False
+        if self.industry and cand.get("industry") != self.industry:
+            return False
+        if self.region and signals.region_fit(self.region, cand.get("region")) < 0.8:
+            return False
+        if self.min_maturity and signals.maturity_fit(cand.get("maturity"), self.min_maturity) < 1.0:
+            return False
+        return True
+
+
+def structured_signals(query: dict, cand: dict, query_side: Side) -> dict[str, float]:
+    offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+    return {
+        "industry": signals.industry_fit(query.get("industry"), cand.get("industry")),
+        "region": signals.region_fit(query.get("region"), cand.get("region")),
+        "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity")),
+    }
+
+
+def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], query_side: Side) -> list[Reason]:
+    """Short bilingual reasons, strongest evidence first."""
+    tax = load_taxonomy()
+    out = [Reason("text", f"Text relevance {chans['text']:.2f} (meaning {chans['dense']:.2f}, "
+                          f"words {chans['lexical']:.2f})",
+                  f"文本相关度 {chans['text']:.2f}（语义 {chans['dense']:.2f}，词语 {chans['lexical']:.2f}）")]
+    if terms:
+        shown = ", ".join(terms[:8])
+        out.append(Reason("terms", f"Shared terms: {shown}", f"共同词语：{shown}"))
+    qi, ci = query.get("industry"), cand.get("industry")
+    if qi and ci and qi in tax.industries and ci in tax.industries:
+        a, b = tax.industries[qi], tax.industries[ci]
+        out.append(Reason("industry", f"Same industry: {a.name_en}", f"同属行业：{a.name_zh}") if qi == ci else
+                   Reason("industry_cross", f"Cross-industry: {b.name_en} for {a.name_en}",
+                          f"跨行业：{b.name_zh} 服务于 {a.name_zh}"))
+    if chans["region"] >= 0.8:
+        out.append(Reason("region", f"Same area: {cand.get('region')}", f"同一地区：{cand.get('region')}"))
+    if query_side == Side.DEMAND or query.get("required_maturity"):
+        offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+        have, need = offering.get("maturity"), scenario.get("required_maturity") or "pilot"
+        if have and chans["maturity"] >= 1.0:
+            out.append(Reason("maturity", f"Maturity {have} meets the need ({need})",
+                              f"成熟度 {have} 满足要求（{need}）"))
+        elif have:
+            out.append(Reason("maturity_low", f"Maturity {have} is below the need ({need})",
+                              f"成熟度 {have} 低于要求（{need}）"))
+    return out
+
+
+def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense: np.ndarray,
+                    lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
+                    matched_terms: list[list[str]], k: int = 10,
+                    filters: Filters | None = None) -> list[Suggestion]:
+    """Score every candidate (the counterpart side), keep the top k that pass the filters.
+
+    Args:
+        query: the query record's fields (free-text queries pass only what they know).
+        candidates: counterpart records, aligned with dense/lexical/doc_coverage/matched_terms.
+        dense: cosine similarities; lexical: raw BM25 scores.
+    """
+    if not candidates:
+        return []
+    text = fusion.fuse(dense, lexical, query_coverage, doc_coverage)
+    lex_norm = fusion.normalise_lexical(lexical)
+    filters = filters or Filters()
+    scored = []
+    for i, cand in enumerate(candidates):
+        sig = structured_signals(query, cand, query_side)
+        score = signals.combine(float(text[i]), sig, signals.SIGNAL_WEIGHTS)
+        if filters.keep(cand, score):
+            scored.append((score, i, sig))
+    scored.sort(key=lambda t: (-t[0], candidates[t[1]]["id"]))
+    out = []
+    for score, i, sig in scored[:k]:
+        cand = candidates[i]
+        chans = {"text": round(float(text[i]), 4), "dense": round(float(dense[i]), 4),
+                 "lexical": round(float(lex_norm[i]), 4), "bm25": round(float(lexical[i]), 4),
+                 **{key: round(v, 3) for key, v in sig.items()}}
+        ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))
+        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, matched_terms[i],
+                              explain(query, cand, chans, matched_terms[i], query_side)))
+    return out

@@ -1,0 +1,74 @@
+"""Structured match signals (industry, region, maturity, budget): pure functions, each in [0, 1].
+
+They are soft: a scenario posted by a PV plant may be solved by a carbon-materials offering, so a
+different industry lowers the score a little but never hides the pair. 0.5 means "unknown".
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from matcher.config import DATA_DIR
+from matcher.records import MATURITY_RANK, Maturity
+
+NEUTRAL = 0.5
+
+
+@dataclass(frozen=True)
+class Place:
+    district: str | None
+    city: str | None
+
+
+@lru_cache(maxsize=1)
+def _region_aliases(path: Path = DATA_DIR / "regions.csv") -> tuple[tuple[str, str, str], ...]:
+    with open(path, encoding="utf-8") as f:
+        rows = [(r["alias"].lower(), r["district"] or "", r["city"] or "") for r in csv.DictReader(f)]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))  # longest alias first
+
+
+def place_of(region: str | None) -> Place:
+    """Normalise free-text regions ('常州市武进区', 'Wujin, Changzhou') to district and city."""
+    if not region:
+        return Place(None, None)
+    low, district, city = region.lower(), None, None
+    for alias, dist, cty in _region_aliases():
+        if alias in low:
+            district = district or (dist or None)
+            city = city or (cty or None)
+    return Place(district, city or (None if district else low.strip()))
+
+
+def region_fit(a: str | None, b: str | None) -> float:
+    pa, pb = place_of(a), place_of(b)
+    if not pa.city or not pb.city:
+        return NEUTRAL
+    if pa.district and pa.district == pb.district:
+        return 1.0
+    return 0.8 if pa.city == pb.city else 0.3
+
+
+def industry_fit(a: str | None, b: str | None) -> float:
+    if not a or not b:
+        return NEUTRAL
+    return 1.0 if a == b else 0.2
+
+
+def maturity_fit(offered: str | None, required: str | None) -> float:
+    """1 when the offering is at least as mature as the scenario needs; lower per missing stage."""
+    if not offered:
+        return NEUTRAL
+    have = MATURITY_RANK[Maturity(offered)]
+    need = MATURITY_RANK[Maturity(required)] if required else MATURITY_RANK[Maturity.PILOT]
+    return 1.0 if have >= need else max(0.0, 1.0 - 0.4 * (need - have))
+
+
+def combine(text_score: float, signals: dict[str, float], weights: dict[str, float]) -> float:
+    """Text relevance dominates; structured signals move the score by at most sum(weights)."""
+    structured = sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
+    return float(min(1.0, max(0.0, text_score + structured)))
+
+
+SIGNAL_WEIGHTS = {"industry": 0.06, "region": 0.04, "maturity": 0.06}

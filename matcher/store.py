@@ -1,0 +1,217 @@
+"""Persistence: the SQLAlchemy engine, transactions, and record CRUD. Single source of truth."""
+from __future__ import annotations
+
+import contextvars
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.records import (FieldError, RecordStatus, RecordValidationError, Side, content_hash, detect_language,
+                             new_id)
+from matcher.schema import (SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow, utcnow)
+from matcher.taxonomy import load_taxonomy
+
+ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}
+ENTITY_FOR_SIDE = {Side.SUPPLY: "offering", Side.DEMAND: "scenario"}
+
+# Writers take SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so a read-then-write transaction
+# waits on busy_timeout instead of failing with "database is locked" when another writer commits.
+_write_mode: contextvars.ContextVar[bool] = contextvars.ContextVar("matcher_write_mode", default=False)
+
+
+def _sqlite_pragmas(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_mode.get() else "BEGIN")
+
+
+_AUDIT_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+
+
+class Store:
+    """Owns the database. Every write runs in one transaction: it all lands or none of it does."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite and ":memory:" not in url:
+            Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, connect_args={"timeout": 30} if self.is_sqlite else {})
+        if self.is_sqlite:
+            _sqlite_pragmas(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self.write() as s:
+            Base.metadata.create_all(s.connection())
+            if self.is_sqlite:
+                for ddl in _AUDIT_TRIGGERS:
+                    s.execute(text(ddl))
+            if s.get(Meta, "schema_version") is None:
+                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    # --- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: commits on success, rolls back everything on any error."""
+        token = _write_mode.set(True)
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        finally:
+            _write_mode.reset(token)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    def schema_version(self) -> int:
+        with self.read() as s:
+            return int(s.get(Meta, "schema_version").value)
+
+    def audit(self, s: Session, actor: str, entity: str, entity_id: str, action: str, **fields: Any) -> None:
+        s.add(AuditLog(actor=actor, entity=entity, entity_id=str(entity_id), action=action, **fields))
+
+    # --- records -----------------------------------------------------------------------------
+
+    def add_records(self, side: Side, records: list, actor: str = "system", owner_id: int | None = None,
+                    status: RecordStatus = RecordStatus.PUBLISHED) -> list[str]:
+        """Insert validated records in one transaction. Ids already stored are refused, row by row."""
+        row_cls, ids = ROW_FOR_SIDE[side], [r.id for r in records if r.id]
+        with self.write() as s:
+            taken = set(s.scalars(select(row_cls.id).where(row_cls.id.in_(ids)))) if ids else set()
+            if taken:
+                raise RecordValidationError([
+                    FieldError("id", f"id {r.id} already exists", f"编号 {r.id} 已存在", row=i + 2)
+                    for i, r in enumerate(records) if r.id in taken])
+            out = []
+            for rec in records:
+                row = row_cls(**self._row_fields(rec), status=str(status), owner_id=owner_id)
+                row.id = rec.id or new_id(side)
+                s.add(row)
+                self.audit(s, actor, ENTITY_FOR_SIDE[side], row.id, "create", to_status=str(status))
+                out.append(row.id)
+        return out
+
+    def update_record(self, side: Side, record_id: str, record, actor: str) -> None:
+        """Replace a record's content; an edited published record goes back to moderation if the actor wants."""
+        with self.write() as s:
+            row = s.get(ROW_FOR_SIDE[side], record_id)
+            if row is None:
+                raise KeyError(record_id)
+            for key, value in self._row_fields(record).items():
+                setattr(row, key, value)
+            row.version += 1
+            self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "update")
+
+    def set_record_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
+                          note: str | None = None, reason_code: str | None = None) -> None:
+        with self.write() as s:
+            row = s.get(ROW_FOR_SIDE[side], record_id)
+            if row is None:
+                raise KeyError(record_id)
+            old, row.status = row.status, str(status)
+            row.version += 1
+            self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "status", from_status=old,
+                       to_status=str(status), note=note, reason_code=reason_code)
+
+    @staticmethod
+    def _row_fields(rec) -> dict[str, Any]:
+        fields = rec.model_dump(exclude={"id"})
+        body = rec.text()
+        fields["industry_inferred"] = False
+        if not fields.get("industry"):
+            code, _conf = load_taxonomy().infer_industry(body)
+            fields["industry"], fields["industry_inferred"] = code, code is not None
+        for key in ("maturity", "required_maturity"):
+            if fields.get(key) is not None:
+                fields[key] = str(fields[key])
+        fields["content_hash"] = content_hash(body)
+        fields["language"] = detect_language(body)
+        return fields
+
+    def get_record(self, side: Side, record_id: str) -> dict | None:
+        with self.read() as s:
+            row = s.get(ROW_FOR_SIDE[side], record_id)
+            return row_to_dict(row) if row else None
+
+    def list_records(self, side: Side, status: str | list[str] | None = None,
+                     owner_id: int | None = None) -> list[dict]:
+        row_cls = ROW_FOR_SIDE[side]
+        query = select(row_cls).order_by(row_cls.created_at, row_cls.id)
+        if status is not None:
+            query = query.where(row_cls.status.in_([status] if isinstance(status, str) else status))
+        if owner_id is not None:
+            query = query.where(row_cls.owner_id == owner_id)
+        with self.read() as s:
+            return [row_to_dict(r) for r in s.scalars(query)]
+
+    def count(self, side: Side) -> int:
+        with self.read() as s:
+            return s.scalar(select(func.count()).select_from(ROW_FOR_SIDE[side])) or 0
+
+    # --- embedding cache ---------------------------------------------------------------------
+
+    def get_embeddings(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self.read() as s:
+            for chunk in range(0, len(hashes), 500):
+                part = hashes[chunk:chunk + 500]
+                for e in s.scalars(select(Embedding).where(Embedding.model == model,
+                                                           Embedding.content_hash.in_(part))):
+                    out[e.content_hash] = np.frombuffer(e.vector, dtype=np.float32)
+        return out
+
+    def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.write() as s:
+            for h, vec in vectors.items():
+                s.merge(Embedding(model=model, content_hash=h, dim=int(vec.shape[0]),
+                                  vector=np.asarray(vec, dtype=np.float32).tobytes()))
+
+    # --- maintenance -------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> None:
+        """Copy the live SQLite database with SQLite's online backup API (safe during writes)."""
+        if not self.is_sqlite:
+            raise RuntimeError("backup is implemented for SQLite; use the database's own tools otherwise")
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(self.url.split("///", 1)[1], timeout=30)
+        dst = sqlite3.connect(target)
+        try:
+            with dst:
+                src.backup(dst, pages=256)
+        finally:
+            dst.close()
+            src.close()
+
+    def integrity_check(self) -> str:
+        with self.read() as s:
+            return s.execute(text("PRAGMA integrity_check")).scalar() if self.is_sqlite else "ok"
+
+
+def row_to_dict(row) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
