@@ -25,6 +25,8 @@ class Maturity(StrEnum):
 
 
 MATURITY_RANK = {m: i for i, m in enumerate(Maturity)}
+MATURITY_ZH = {Maturity.LAB: "实验室", Maturity.PILOT: "中试", Maturity.SMALL_BATCH: "小批量",
+               Maturity.MASS_PRODUCTION: "量产"}
 
 
 class RecordStatus(StrEnum):
@@ -62,7 +64,7 @@ class Role(StrEnum):
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
+_PHONE = re.compile(r"^[0-9+\-() ]{5,24}((转|ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)  # 0519-8xxxxxxx转123
 
 
 def new_id(side: Side) -> str:
@@ -95,7 +97,8 @@ class _RecordIn(BaseModel):
         return value
 
     @field_validator("id", "title", "description", "organization", "industry", "region", "keywords",
-                     "contact_name", "contact_email", "contact_phone", mode="after")
+                     "contact_name", "contact_email", "contact_phone", "indicators", mode="after",
+                     check_fields=False)
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
         if value is not None and _CONTROL.search(value):
@@ -121,7 +124,11 @@ class _RecordIn(BaseModel):
     def _industry_known(cls, value: str | None) -> str | None:
         from matcher.taxonomy import load_taxonomy  # late import: taxonomy is data, loaded once
 
-        if value is not None and value not in load_taxonomy().industries:
+        try:
+            known = load_taxonomy().industries
+        except OSError:  # no taxonomy file: say so per field rather than crash the whole import
+            raise ValueError("industry") from None
+        if value is not None and value not in known:
             raise ValueError("industry")
         return value
 
@@ -143,13 +150,6 @@ class ScenarioIn(_RecordIn):
     indicators: str | None = Field(None, max_length=1000)
     required_maturity: Maturity | None = None
 
-    @field_validator("indicators", mode="after")
-    @classmethod
-    def _indicators_clean(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL.search(value):
-            raise ValueError("control_chars")
-        return value
-
 
 def record_text(fields: dict[str, Any]) -> str:
     """The text that is embedded and indexed: everything a counterpart might match on."""
@@ -157,6 +157,7 @@ def record_text(fields: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+RecordIn = OfferingIn | ScenarioIn
 MODEL_FOR_SIDE: dict[Side, type[_RecordIn]] = {Side.SUPPLY: OfferingIn, Side.DEMAND: ScenarioIn}
 
 
@@ -225,8 +226,8 @@ def _explain(err: dict) -> tuple[str, str]:
     if kind.startswith("date"):
         return "must be a date like 2026-12-31", "必须是日期，例如 2026-12-31"
     if kind == "enum":
-        allowed = ", ".join(m.value for m in Maturity)
-        return f"must be one of: {allowed}", f"必须是以下之一：{allowed}"
+        return (f"must be one of: {', '.join(m.value for m in Maturity)}",
+                f"必须是以下之一：{'、'.join(MATURITY_ZH.values())}")
     if kind == "string_type":
         return "must be text", "必须是文本"
     if custom == "control_chars":
