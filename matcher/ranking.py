@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from matcher import fusion, signals
-from matcher.records import Side
+from matcher.records import MATURITY_ZH, Maturity, Side
 from matcher.taxonomy import load_taxonomy
 
 
@@ -83,17 +83,20 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
         out.append(Reason("industry", f"Same industry: {a.name_en}", f"同属行业：{a.name_zh}") if qi == ci else
                    Reason("industry_cross", f"Cross-industry: {b.name_en} for {a.name_en}",
                           f"跨行业：{b.name_zh} 服务于 {a.name_zh}"))
-    if chans["region"] >= 0.8:
-        out.append(Reason("region", f"Same area: {cand.get('region')}", f"同一地区：{cand.get('region')}"))
+    if chans["region"] >= 1.0:
+        out.append(Reason("region", f"Same district: {cand.get('region')}", f"同一区县：{cand.get('region')}"))
+    elif chans["region"] >= 0.8:
+        out.append(Reason("region_city", f"Same city: {cand.get('region')}", f"同一城市：{cand.get('region')}"))
     if query_side == Side.DEMAND or query.get("required_maturity"):
         offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
-        have, need = offering.get("maturity"), scenario.get("required_maturity") or "pilot"
-        if have and chans["maturity"] >= 1.0:
-            out.append(Reason("maturity", f"Maturity {have} meets the need ({need})",
-                              f"成熟度 {have} 满足要求（{need}）"))
-        elif have:
-            out.append(Reason("maturity_low", f"Maturity {have} is below the need ({need})",
-                              f"成熟度 {have} 低于要求（{need}）"))
+        have, need = offering.get("maturity"), scenario.get("required_maturity") or Maturity.PILOT
+        if have:
+            en_have, zh_have = have.replace("_", " "), MATURITY_ZH[Maturity(have)]
+            en_need, zh_need = need.replace("_", " "), MATURITY_ZH[Maturity(need)]
+            out.append(Reason("maturity", f"Maturity {en_have} meets the need ({en_need})",
+                              f"成熟度{zh_have}满足要求（{zh_need}）") if chans["maturity"] >= 1.0 else
+                       Reason("maturity_low", f"Maturity {en_have} is below the need ({en_need})",
+                              f"成熟度{zh_have}低于要求（{zh_need}）"))
     return out
 
 

@@ -1,0 +1,53 @@
+"""Ranking over arrays: fused order, soft structured signals, hard filters only on request, reasons."""
+import numpy as np
+
+from matcher.ranking import Filters, rank_candidates
+from matcher.records import Side
+
+QUERY = {"id": "S-1", "industry": "photovoltaics", "region": "武进区", "required_maturity": "small_batch"}
+CANDS = [
+    {"id": "O-a", "industry": "carbon_materials", "region": "武进区", "maturity": "mass_production"},
+    {"id": "O-b", "industry": "photovoltaics", "region": "苏州", "maturity": "lab"},
+    {"id": "O-c", "industry": "photovoltaics", "region": "新北区", "maturity": "small_batch"},
+]
+
+
+def _rank(dense, lexical, **kw):
+    return rank_candidates(QUERY, Side.DEMAND, CANDS, np.array(dense), np.array(lexical), 1.0,
+                           np.ones(3), [["散热"], [], []], **kw)
+
+
+def test_text_relevance_dominates_structured_signals():
+    # O-a is in another industry but is by far the best text match: it must stay first (soft signal).
+    out = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])
+    assert [s.offering_id for s in out] == ["O-a", "O-c", "O-b"]
+    assert out[0].scenario_id == "S-1" and 0 <= out[-1].score <= out[0].score <= 1
+    codes = [r.code for r in out[0].reasons]
+    assert codes[:2] == ["text", "terms"] and "industry_cross" in codes and "region" in codes
+
+
+def test_structured_signals_break_near_ties():
+    out = _rank([0.5, 0.5, 0.5], [2.0, 2.0, 2.0])
+    assert out[-1].offering_id == "O-b"            # lab maturity and another city
+    assert "maturity_low" in [r.code for r in out[-1].reasons]
+
+
+def test_hard_filters_apply_only_when_asked():
+    assert len(_rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])) == 3
+    only_pv = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0], filters=Filters(industry="photovoltaics"))
+    assert {s.offering_id for s in only_pv} == {"O-b", "O-c"}
+    mature = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0], filters=Filters(min_maturity="small_batch"))
+    assert {s.offering_id for s in mature} == {"O-a", "O-c"}
+
+
+def test_reasons_in_both_languages_without_mixing():
+    out = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])
+    for reason in out[0].reasons:
+        assert reason.en and reason.zh
+    maturity = next(r for r in out[0].reasons if r.code == "maturity")
+    assert "量产" in maturity.zh and "mass_production" not in maturity.zh
+
+
+def test_top_k_and_empty():
+    assert len(_rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0], k=1)) == 1
+    assert rank_candidates(QUERY, Side.DEMAND, [], np.array([]), np.array([]), 1.0, np.array([]), []) == []
