@@ -1,0 +1,94 @@
+"""The command line: exit codes, all-or-nothing import, JSON output, backup, export neutralising."""
+import csv
+import json
+import sqlite3
+import subprocess
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+OFFERINGS_CSV = """标题,描述,单位,成熟度,地区
+碳纤维车身部件,车身减重40%,甲公司,小批量,武进区
+Graphene thermal film,Heat dissipation for battery packs,Beta Ltd,mass_production,Suzhou
+=HYPERLINK("http://x"),公式注入测试,丙公司,中试,常州
+"""
+SCENARIOS_CSV = """title,description,organization,budget_wan,deadline
+车身太重，续航不达标,需要车身轻量化方案,丁汽车,300,2027-06-30
+Battery pack overheats,Need better heat dissipation,Epsilon Motors,120,2027-03-31
+"""
+
+
+def run(tmp_path, *args):
+    env = {**os.environ, "MATCHER_VAR_DIR": str(tmp_path / "var"), "MATCHER_ENCODER": "fake",
+           "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "matcher", *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    (tmp_path / "off.csv").write_text(OFFERINGS_CSV, encoding="gb18030")
+    (tmp_path / "scen.csv").write_text(SCENARIOS_CSV, encoding="utf-8")
+    assert run(tmp_path, "import", "offerings", "off.csv").returncode == 0
+    assert run(tmp_path, "import", "scenarios", "scen.csv").returncode == 0
+    return tmp_path
+
+
+def test_help_and_usage_errors(tmp_path):
+    assert run(tmp_path, "--help").returncode == 0
+    assert run(tmp_path, "match", "--text", "x").returncode == 2          # --text needs --side
+    assert run(tmp_path, "import", "widgets", "f.csv").returncode == 2
+
+
+def test_bad_rows_import_nothing_and_name_each_row(loaded):
+    (loaded / "bad.csv").write_text("title,description,organization,budget_wan\n"
+                                    "ok,ok,ok,1\n,missing title,org,2\nneg,budget,org,-5\n", encoding="utf-8")
+    result = run(loaded, "import", "scenarios", "bad.csv")
+    assert result.returncode == 1
+    assert "row 3" in result.stderr and "title" in result.stderr and "row 4" in result.stderr
+    assert "budget_wan" in result.stderr and "预算" in result.stderr
+    db = sqlite3.connect(loaded / "var" / "matcher.db")
+    assert db.execute("SELECT count(*) FROM scenarios").fetchone()[0] == 2
+
+
+def test_match_json_both_directions(loaded):
+    db = sqlite3.connect(loaded / "var" / "matcher.db")
+    sid = db.execute("SELECT id FROM scenarios WHERE title LIKE 'Battery%'").fetchone()[0]
+    out = json.loads(run(loaded, "match", "--scenario", sid, "--json").stdout)
+    top = db.execute("SELECT title FROM offerings WHERE id=?", (out[0]["offering_id"],)).fetchone()[0]
+    assert top == "Graphene thermal film" and out[0]["reasons"]
+    oid = out[0]["offering_id"]
+    back = json.loads(run(loaded, "match", "--offering", oid, "--json").stdout)
+    assert back[0]["scenario_id"] == sid
+    text = run(loaded, "match", "--text", "车身减重", "--side", "demand", "--lang", "zh")
+    assert text.returncode == 0 and "碳纤维车身部件" in text.stdout and "文本相关度" in text.stdout
+    assert run(loaded, "match", "--scenario", "nope").returncode == 1
+
+
+def test_export_neutralises_formulas_and_backup(loaded):
+    assert run(loaded, "export", "offerings", "out.csv").returncode == 0
+    titles = [r["title"] for r in csv.DictReader(open(loaded / "out.csv", encoding="utf-8-sig"))]
+    assert "'=HYPERLINK(\"http://x\")" in titles
+    assert run(loaded, "export", "pairings", "p.xlsx", "--headers", "zh").returncode == 0
+    assert run(loaded, "backup", "b.db").returncode == 0
+    assert sqlite3.connect(loaded / "b.db").execute("SELECT count(*) FROM offerings").fetchone()[0] == 3
+
+
+def test_evaluate_prints_exactly_one_json_object(tmp_path):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "offerings.csv").write_text("id,title,description,organization\nO1,碳纤维车身,减重,a\n"
+                                          "O2,电池回收,回收,b\nO3,光伏清洗机器人,清洗,c\n", encoding="utf-8")
+    (folder / "scenarios.csv").write_text("id,title,description,organization\nS1,车身减重,需要减重,d\n",
+                                          encoding="utf-8")
+    (folder / "qrels.csv").write_text("scenario_id,offering_id,relevance\nS1,O1,3\nS1,O2,0\n", encoding="utf-8")
+    result = run(tmp_path, "evaluate", str(folder), "--json")
+    report = json.loads(result.stdout)
+    assert report["n_queries"] == 1
+    assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
+    assert report["modes"]["bm25"]["ndcg@10"] == 1.0
+    assert not (tmp_path / "var" / "matcher.db").exists()        # the user's database is never touched
