@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     language: str = Field("zh", description="Default UI language: zh or en.")
     top_k: int = Field(10, description="Suggestions shown per record.")
     min_pair_score: float = Field(0.35, description="Fused score at or above which a suggestion becomes a pairing to review.")
-    gap_score: float = Field(0.5, description="A record whose best counterpart scores below this is listed as a gap.")
+    gap_score: float = Field(0.35, description="A record whose best counterpart scores below this is listed as a gap.")
     ann_threshold: int = Field(200_000, description="Dense index size from which an approximate (HNSW) index is used.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -64,17 +65,19 @@ class SentenceTransformerEncoder:
 
 
 class FakeEncoder:
-    """Deterministic hashed bag-of-character-trigrams; fast, for tests that do not judge quality."""
+    """Deterministic hashed bag of words and CJK character bigrams; fast, for tests that do not judge quality."""
 
-    def __init__(self, dim: int = 64, reads_cjk: bool = True):
+    def __init__(self, dim: int = 256, reads_cjk: bool = True):
         self.name, self.dim, self.reads_cjk = f"fake-{dim}", dim, reads_cjk
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             low = text.lower()
-            for j in range(max(len(low) - 2, 1)):
-                h = int(hashlib.blake2b(low[j:j + 3].encode(), digest_size=4).hexdigest(), 16)
+            cjk = "".join(CJK_CHAR.findall(low))
+            features = re.findall(r"[a-z0-9]+", low) + [cjk[j:j + 2] for j in range(len(cjk) - 1)]
+            for feature in features:
+                h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=4).digest(), "big")
                 out[i, h % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)

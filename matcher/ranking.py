@@ -102,19 +102,20 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
 
 def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense: np.ndarray,
                     lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
-                    matched_terms: list[list[str]], k: int = 10,
-                    filters: Filters | None = None) -> list[Suggestion]:
+                    matched_terms: list[list[str]], k: int = 10, filters: Filters | None = None,
+                    lexical_ref: float | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
         query: the query record's fields (free-text queries pass only what they know).
         candidates: counterpart records, aligned with dense/lexical/doc_coverage/matched_terms.
         dense: cosine similarities; lexical: raw BM25 scores.
+        lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
     """
     if not candidates:
         return []
-    text = fusion.fuse(dense, lexical, query_coverage, doc_coverage)
-    lex_norm = fusion.normalise_lexical(lexical)
+    text = fusion.fuse(dense, lexical, query_coverage, doc_coverage, lexical_ref=lexical_ref)
+    lex_norm = fusion.normalise_lexical(lexical, lexical_ref)
     filters = filters or Filters()
     scored = []
     for i, cand in enumerate(candidates):

@@ -66,9 +66,10 @@ def maturity_fit(offered: str | None, required: str | None) -> float:
 
 
 def combine(text_score: float, signals: dict[str, float], weights: dict[str, float]) -> float:
-    """Text relevance dominates; structured signals move the score by at most sum(weights)."""
-    structured = sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
-    return float(min(1.0, max(0.0, text_score + structured)))
+    """Structured signals scale the text score by at most ±sum(weights)/2: they reorder candidates of similar
+    relevance, but never lift a text-irrelevant record (text 0 stays 0)."""
+    factor = 1.0 + sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
+    return float(min(1.0, max(0.0, text_score * factor)))
 
 
-SIGNAL_WEIGHTS = {"industry": 0.06, "region": 0.04, "maturity": 0.06}
+SIGNAL_WEIGHTS = {"industry": 0.16, "region": 0.08, "maturity": 0.16}

@@ -31,7 +31,7 @@ class CountingEncoder(FakeEncoder):
 
 @pytest.fixture
 def platform(tmp_path):
-    settings = Settings(var_dir=tmp_path, encoder="fake", min_pair_score=0.2)
+    settings = Settings(var_dir=tmp_path, encoder="fake", min_pair_score=0.02)
     p = Platform.open(settings, encoder=CountingEncoder())
     for rec in OFFERINGS:
         p.submit(Side.SUPPLY, rec, "tester", status=RecordStatus.PUBLISHED)

@@ -1,4 +1,6 @@
 """Structured signals are soft, bounded and neutral when unknown."""
+import pytest
+
 from matcher import signals
 
 
@@ -24,5 +26,9 @@ def test_combine_is_neutral_when_all_unknown_and_bounded():
     neutral = {k: signals.NEUTRAL for k in signals.SIGNAL_WEIGHTS}
     assert signals.combine(0.42, neutral, signals.SIGNAL_WEIGHTS) == 0.42
     best = {k: 1.0 for k in signals.SIGNAL_WEIGHTS}
-    assert signals.combine(0.42, best, signals.SIGNAL_WEIGHTS) - 0.42 <= sum(signals.SIGNAL_WEIGHTS.values())
+    worst = {k: 0.0 for k in signals.SIGNAL_WEIGHTS}
+    half_range = sum(signals.SIGNAL_WEIGHTS.values()) / 2
+    assert signals.combine(0.4, best, signals.SIGNAL_WEIGHTS) == pytest.approx(0.4 * (1 + half_range))
+    assert signals.combine(0.4, worst, signals.SIGNAL_WEIGHTS) == pytest.approx(0.4 * (1 - half_range))
     assert signals.combine(0.99, best, signals.SIGNAL_WEIGHTS) == 1.0
+    assert signals.combine(0.0, best, signals.SIGNAL_WEIGHTS) == 0.0      # never lifts an irrelevant record
