@@ -146,6 +146,50 @@ def cmd_backup(args) -> int:
     return EXIT_OK
 
 
+def cmd_create_user(args) -> int:
+    import getpass
+
+    from matcher.auth import AuthError, create_user
+    from matcher.store import Store
+
+    password = args.password or getpass.getpass("password: ")
+    try:
+        account = create_user(Store(get_settings().database_url), args.email, password, args.role,
+                              args.organization, args.contact_name, actor="cli")
+    except AuthError as exc:
+        print(f"{exc.en} / {exc.zh}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"created {account.role.value} account {account.email} (id {account.id})")
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from matcher.bench import run
+    from matcher.bench_report import render
+
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().var_dir / "bench"
+    opts = {"queries": args.queries, "baseline_queries": args.baseline_queries, "real_vectors": args.real_vectors,
+            "encode_sample": args.encode_sample, "txtai": not args.no_txtai, "txtai_encode_max": args.real_vectors,
+            "onnx": not args.no_onnx, "quality": not args.no_quality, "profile": args.profile,
+            "ann_sizes": [int(x) for x in args.ann_sizes.split(",") if x.strip()],
+            "cache_dir": str(cache_dir), "cache_file": str(cache_dir / "vectors.npz")}
+    doc = run(sizes, opts)
+    if args.results:
+        out = Path(args.results)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / "RESULTS.md").write_text(render(doc, "python -m matcher bench " + " ".join(sys.argv[2:])),
+                                        encoding="utf-8")
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        for n, r in doc["sizes"].items():
+            print(f"N={n}: hybrid p50 {r['hybrid_p50_ms']} ms, baseline {r['baseline_p50_ms']} ms "
+                  f"({r['speedup_vs_baseline']}x), txtai {r['txtai_p50_ms']} ms, add one {r['add_one_ms']} ms")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matcher", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +225,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("create-user", help="create an account (the first admin, or officials)")
+    p.add_argument("--role", choices=["admin", "official", "enterprise"], required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--organization", default="Changzhou platform", help="organization name")
+    p.add_argument("--contact-name", help="contact person")
+    p.add_argument("--password", help="password (prompted for when left out)")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("bench", help="benchmark latency, ingest, memory and encoders against baselines")
+    p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated corpus sizes N")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.add_argument("--results", help="folder to write results.json and RESULTS.md into (e.g. benchmarks)")
+    p.add_argument("--queries", type=int, default=50, help="new query texts timed per size")
+    p.add_argument("--baseline-queries", type=int, default=15, help="queries for the slow baseline at N >= 50k")
+    p.add_argument("--real-vectors", type=int, default=20_000, help="encode at most this many corpus texts")
+    p.add_argument("--encode-sample", type=int, default=256, help="texts used to measure encoding throughput")
+    p.add_argument("--ann-sizes", default="", help="sizes for the approximate-index measurement, e.g. 1000000")
+    p.add_argument("--cache-dir", help="where corpus vectors and ONNX exports are kept (default <var_dir>/bench)")
+    p.add_argument("--no-txtai", action="store_true", help="skip the txtai baseline")
+    p.add_argument("--no-onnx", action="store_true", help="skip the ONNX encoders")
+    p.add_argument("--no-quality", action="store_true", help="skip nDCG@10 on the labelled sets")
+    p.add_argument("--profile", action="store_true", help="add a cProfile breakdown of the match path")
+    p.set_defaults(func=cmd_bench)
 
     sub.add_parser("reindex", help="rebuild every index from the database").set_defaults(func=cmd_reindex)
     p = sub.add_parser("backup", help="copy the database with SQLite's online backup API")

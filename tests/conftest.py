@@ -1,0 +1,91 @@
+"""Shared fixtures: a temporary database per test and a platform with the fast fake encoder."""
+from __future__ import annotations
+
+import pytest
+
+from matcher.config import Settings, get_settings
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2 at minimum cost: still real argon2id, but tests create many accounts."""
+    from argon2 import PasswordHasher
+
+    from matcher import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    """Settings pointing at an empty tmp database, the fake encoder, no demo data or demo accounts."""
+    monkeypatch.setenv("MATCHER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setenv("MATCHER_SEED_DEMO", "false")
+    monkeypatch.setenv("MATCHER_DEMO_ACCOUNTS", "false")
+    monkeypatch.setenv("MATCHER_LANGUAGE", "en")
+    monkeypatch.setenv("MATCHER_MIN_PAIR_SCORE", "0.05")
+    get_settings.cache_clear()
+    yield Settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def platform(settings):
+    """The platform the web app would use for these settings (the same cached object as the app's)."""
+    from ui.resources import get_platform
+
+    return get_platform()
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+OFFERINGS = [
+    dict(title="Graphene thermal film for battery packs", description="High conductivity graphene film spreads "
+         "heat in lithium battery packs and power electronics.", organization="Carbon Co", industry="carbon_materials",
+         region="Wujin, Changzhou", keywords="graphene; thermal film", maturity="small_batch",
+         contact_name="Ann", contact_email="ann@carbon.example", contact_phone="0519-1234567"),
+    dict(title="Machine vision defect inspection", description="Camera and deep learning system that finds "
+         "surface defects on solar cells and metal parts.", organization="Vision Co", region="Xinbei, Changzhou",
+         keywords="machine vision; defect detection", maturity="mass_production"),
+]
+SCENARIOS = [
+    dict(title="Battery pack overheating", description="Our lithium battery packs overheat; we need a thermal "
+         "film or heat spreading material.", organization="Pack Maker", industry="batteries_storage",
+         region="Wujin, Changzhou", keywords="thermal management; battery pack", required_maturity="pilot",
+         budget_wan=200, contact_name="Bo", contact_email="bo@pack.example"),
+    dict(title="Solar cell defect detection", description="Detect surface defects on solar cells automatically "
+         "with cameras on the production line.", organization="PV Plant", region="Changzhou", keywords="defects"),
+]
+
+
+@pytest.fixture
+def seeded(platform):
+    """Two published offerings and two published scenarios (pairings are saved as they are published)."""
+    from matcher.records import RecordStatus, Side
+
+    ids = {Side.SUPPLY: [platform.submit(Side.SUPPLY, o, "test", status=RecordStatus.PUBLISHED) for o in OFFERINGS],
+           Side.DEMAND: [platform.submit(Side.DEMAND, s, "test", status=RecordStatus.PUBLISHED) for s in SCENARIOS]}
+    return ids
+
+
+@pytest.fixture
+def accounts(platform):
+    """One account per role, keyed by role value."""
+    from matcher.auth import create_user
+
+    return {role: create_user(platform.store, f"{role}@test.example", "password-123", role, f"{role} org", "Tester")
+            for role in ("enterprise", "official", "admin")}
+
+
+def open_app(page: str = "app.py", account=None, lang: str = "en"):
+    """An AppTest of app.py (or a page file run on its own), signed in as account when given, not yet run."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
+    at.session_state["lang"] = lang
+    if account is not None:
+        at.session_state["auth_user_id"] = account.id
+        at.session_state["auth_last_seen"] = time.time()
+    return at

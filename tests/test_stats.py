@@ -1,0 +1,44 @@
+"""Dashboard figures on a small real database (fake encoder)."""
+from matcher import review, stats
+from matcher.records import PairingStatus, Side
+
+
+def test_counts_by_industry_and_status(platform, seeded):
+    df = stats.records_by_industry(platform.store, "zh")
+    assert df["count"].sum() == 4
+    assert set(df["side"]) == {"supply", "demand"}
+    assert "新型碳材料" in set(df["industry_name"])
+    by_status = stats.pairings_by_status(platform.store)
+    assert list(by_status["status"]) == [s.value for s in PairingStatus]
+    assert by_status["count"].sum() == len(review.list_pairings(platform.store))
+
+
+def test_score_distribution_and_time(platform, seeded):
+    scores = stats.score_distribution(platform.store)
+    assert len(scores) == len(review.list_pairings(platform.store)) > 0
+    assert scores["score"].between(0, 1).all()
+    over_time = stats.pairings_over_time(platform.store)
+    assert over_time["count"].sum() == len(scores)
+    assert stats.totals(platform.store)["offerings"] == 2
+
+
+def test_gap_lists_follow_the_threshold(platform, seeded):
+    assert stats.gap_scenarios(platform.store, gap_score=1.01).shape[0] == 2  # nothing reaches 1.01
+    assert stats.gap_scenarios(platform.store, gap_score=0.0).empty
+    best = max(p["score"] for p in review.list_pairings(platform.store))
+    gaps = stats.gap_offerings(platform.store, gap_score=best)
+    assert best > 0 and len(gaps) == 1 and gaps["best_score"].iloc[0] < best
+
+
+def test_rejected_pairings_do_not_close_a_gap(platform, seeded):
+    sid = seeded[Side.DEMAND][0]
+    for p in review.list_pairings(platform.store, review.PairingQuery(scenario_ids=(sid,))):
+        review.transition(platform.store, p["id"], PairingStatus.REJECTED, "o", p["version"], reason_code="other")
+    gaps = stats.gap_scenarios(platform.store, gap_score=0.0)
+    assert list(gaps["id"]) == [sid] and gaps["best_score"].isna().all()
+
+
+def test_empty_database(platform):
+    assert stats.pairings_over_time(platform.store).empty
+    assert stats.gap_scenarios(platform.store, 0.5).empty
+    assert stats.records_by_industry(platform.store).empty

@@ -1,0 +1,70 @@
+"""Page: the admin creates official (or admin) accounts and activates, deactivates or unlocks users."""
+import streamlit as st
+
+from matcher.auth import AuthError, create_user, list_users, set_active
+from matcher.records import Role
+from ui.auth_gate import require_role
+from ui.i18n import enum_label, lang, t
+from ui.widgets import flash, md_escape, status_table
+
+
+def _create(platform, account) -> None:
+    st.subheader(t("admin_create"))
+    errors = st.session_state.get("admin_errors", {})
+    with st.form("admin_form"):
+        role = st.selectbox(t("role"), [Role.OFFICIAL, Role.ADMIN], key="admin_role",
+                            format_func=lambda r: enum_label("role", r))
+        org = st.text_input(t("organization") + " *", key="admin_org")
+        contact = st.text_input(t("contact_person"), key="admin_contact")
+        email = st.text_input(t("email") + " *", key="admin_email")
+        password = st.text_input(t("password") + " *", type="password", key="admin_password")
+        for message in errors.values():
+            st.error(message)
+        submitted = st.form_submit_button(t("create_button"), key="admin_submit", type="primary")
+    if not submitted:
+        return
+    try:
+        created = create_user(platform.store, email, password, role, org, contact, actor=account.email)
+    except AuthError as exc:
+        st.session_state["admin_errors"] = {exc.field or "email": exc.message(lang())}
+        st.rerun()
+    st.session_state["admin_errors"] = {}
+    for key in ("admin_org", "admin_contact", "admin_email", "admin_password"):
+        st.session_state.pop(key, None)
+    st.session_state["admin_flash"] = t("created_ok", email=md_escape(created.email))
+    st.rerun()
+
+
+def _users(platform, account) -> None:
+    st.subheader(t("users"))
+    users = list_users(platform.store)
+    rows = [{**u, "role": enum_label("role", u["role"]), "active": t("yes" if u["active"] else "no"),
+             "is_demo": t("yes" if u["is_demo"] else "no")} for u in users]
+    st.dataframe(status_table(rows, {"id": "col_id", "email": "col_email", "role": "col_role",
+                                     "organization": "col_org", "active": "col_active", "is_demo": "col_demo",
+                                     "locked_until": "col_locked", "created_at": "col_created"}),
+                 hide_index=True, key="admin_users")
+    by_id = {u["id"]: u for u in users}
+    picked = st.selectbox(t("user_pick"), list(by_id), key="admin_user_pick",
+                          format_func=lambda i: f"{by_id[i]['email']} · {enum_label('role', by_id[i]['role'])}")
+    left, right = st.columns(2)
+    if left.button(t("deactivate"), key="admin_deactivate", disabled=picked == account.id):
+        set_active(platform.store, picked, False, account.email)
+        st.session_state["admin_flash"] = t("user_updated")
+        st.rerun()
+    if right.button(t("activate"), key="admin_activate"):
+        set_active(platform.store, picked, True, account.email)
+        st.session_state["admin_flash"] = t("user_updated")
+        st.rerun()
+
+
+def render() -> None:
+    platform, account = require_role(Role.ADMIN)
+    st.title(t("page_admin"))
+    flash("admin_flash")
+    _create(platform, account)
+    st.divider()
+    _users(platform, account)
+
+
+render()

@@ -1,0 +1,297 @@
+"""The one translation table of the web app (zh and en for every key), the language switch and label helpers."""
+from __future__ import annotations
+
+import streamlit as st
+
+from matcher.config import Settings
+from matcher.taxonomy import load_taxonomy
+
+LANGUAGES = ("zh", "en")
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each shown in its own language, never translated
+
+TEXT: dict[str, dict[str, str]] = {
+    # --- frame and navigation
+    "app_title": {"zh": "常州技术供需对接平台", "en": "Changzhou Technology Matchmaking"},
+    "lang_label": {"zh": "语言", "en": "Language"},
+    "loading": {"zh": "正在加载模型和索引……", "en": "Loading the model and indexes…"},
+    "seeding": {"zh": "首次启动：正在载入演示数据……", "en": "First start: loading the demo data…"},
+    "signed_in_as": {"zh": "已登录：{email}（{role}）", "en": "Signed in: {email} ({role})"},
+    "logout": {"zh": "退出登录", "en": "Sign out"},
+    "session_expired": {"zh": "会话已超时，请重新登录。", "en": "Your session has expired; please sign in again."},
+    "not_signed_in": {"zh": "请先登录。", "en": "Please sign in first."},
+    "refused": {"zh": "您的角色无权访问此页面。", "en": "Your role may not open this page."},
+    "nav_enterprise": {"zh": "企业", "en": "Enterprise"},
+    "nav_official": {"zh": "审核", "en": "Review"},
+    "nav_admin": {"zh": "管理", "en": "Administration"},
+    "page_login": {"zh": "登录 / 注册", "en": "Sign in / Register"},
+    "page_submit_offering": {"zh": "发布技术成果", "en": "Submit an offering"},
+    "page_submit_scenario": {"zh": "发布应用场景", "en": "Submit a scenario"},
+    "page_my_submissions": {"zh": "我的提交", "en": "My submissions"},
+    "page_moderation": {"zh": "内容审核", "en": "Moderation"},
+    "page_review": {"zh": "对接审核", "en": "Review queue"},
+    "page_import_export": {"zh": "导入导出", "en": "Import and export"},
+    "page_dashboard": {"zh": "数据看板", "en": "Dashboard"},
+    "page_admin": {"zh": "账号管理", "en": "Accounts"},
+    # --- sign-in and registration
+    "login_tab": {"zh": "登录", "en": "Sign in"},
+    "register_tab": {"zh": "企业注册", "en": "Register an enterprise"},
+    "email": {"zh": "邮箱", "en": "E-mail"},
+    "password": {"zh": "密码", "en": "Password"},
+    "password_confirm": {"zh": "确认密码", "en": "Confirm password"},
+    "login_button": {"zh": "登录", "en": "Sign in"},
+    "register_button": {"zh": "注册", "en": "Register"},
+    "organization": {"zh": "单位名称", "en": "Organization"},
+    "contact_person": {"zh": "联系人", "en": "Contact person"},
+    "register_ok": {"zh": "注册成功，请登录。", "en": "Registered. Please sign in."},
+    "password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The two passwords differ."},
+    "demo_hint": {"zh": "演示账号（仅供演示）：{accounts}", "en": "Demo accounts (demo only): {accounts}"},
+    # --- roles, sides, statuses, maturity, reasons
+    "role_enterprise": {"zh": "企业", "en": "enterprise"},
+    "role_official": {"zh": "审核人员", "en": "official"},
+    "role_admin": {"zh": "管理员", "en": "admin"},
+    "side_supply": {"zh": "技术成果（供给）", "en": "Offering (supply)"},
+    "side_demand": {"zh": "应用场景（需求）", "en": "Scenario (demand)"},
+    "rstatus_pending": {"zh": "待审核", "en": "pending"},
+    "rstatus_published": {"zh": "已发布", "en": "published"},
+    "rstatus_rejected": {"zh": "已驳回", "en": "rejected"},
+    "rstatus_withdrawn": {"zh": "已撤回", "en": "withdrawn"},
+    "pstatus_suggested": {"zh": "系统推荐", "en": "suggested"},
+    "pstatus_shortlisted": {"zh": "入围", "en": "shortlisted"},
+    "pstatus_under_review": {"zh": "审核中", "en": "under review"},
+    "pstatus_approved": {"zh": "已批准", "en": "approved"},
+    "pstatus_contacted": {"zh": "已联系", "en": "contacted"},
+    "pstatus_piloting": {"zh": "试点中", "en": "piloting"},
+    "pstatus_deployed": {"zh": "已落地", "en": "deployed"},
+    "pstatus_rejected": {"zh": "已驳回", "en": "rejected"},
+    "maturity_lab": {"zh": "实验室", "en": "lab"},
+    "maturity_pilot": {"zh": "中试", "en": "pilot"},
+    "maturity_small_batch": {"zh": "小批量", "en": "small batch"},
+    "maturity_mass_production": {"zh": "量产", "en": "mass production"},
+    "reason_not_relevant": {"zh": "不相关", "en": "not relevant"},
+    "reason_maturity_too_low": {"zh": "成熟度不足", "en": "maturity too low"},
+    "reason_budget_mismatch": {"zh": "预算不符", "en": "budget mismatch"},
+    "reason_region": {"zh": "地区不符", "en": "region"},
+    "reason_duplicate": {"zh": "重复", "en": "duplicate"},
+    "reason_other": {"zh": "其他", "en": "other"},
+    "none_option": {"zh": "（未指定）", "en": "(not specified)"},
+    "any_option": {"zh": "（全部）", "en": "(any)"},
+    "lang_zh": {"zh": "中文", "en": "Chinese"},
+    "lang_en": {"zh": "英文", "en": "English"},
+    # --- record fields
+    "field_title": {"zh": "标题", "en": "Title"},
+    "field_description": {"zh": "描述", "en": "Description"},
+    "field_organization": {"zh": "单位", "en": "Organization"},
+    "field_industry": {"zh": "行业", "en": "Industry"},
+    "field_region": {"zh": "地区", "en": "Region"},
+    "field_keywords": {"zh": "关键词", "en": "Keywords"},
+    "field_contact_name": {"zh": "联系人", "en": "Contact name"},
+    "field_contact_email": {"zh": "联系邮箱", "en": "Contact e-mail"},
+    "field_contact_phone": {"zh": "联系电话", "en": "Contact phone"},
+    "field_maturity": {"zh": "技术成熟度", "en": "Maturity"},
+    "field_budget_wan": {"zh": "预算（万元）", "en": "Budget (10k CNY)"},
+    "field_deadline": {"zh": "截止日期", "en": "Deadline"},
+    "field_indicators": {"zh": "量化指标", "en": "Target indicators"},
+    "field_required_maturity": {"zh": "所需成熟度", "en": "Required maturity"},
+    "help_keywords": {"zh": "多个关键词用逗号或分号分隔", "en": "Separate keywords with commas or semicolons"},
+    "help_region": {"zh": "例如：常州市武进区", "en": "For example: Wujin, Changzhou"},
+    "required_note": {"zh": "带 * 的为必填项", "en": "Fields marked * are required"},
+    # --- submitting
+    "submit_button": {"zh": "提交", "en": "Submit"},
+    "form_errors": {"zh": "请修正下方标出的字段，尚未保存任何内容。",
+                    "en": "Please correct the fields marked below. Nothing has been saved."},
+    "saved_ok": {"zh": "已提交（编号 {id}），等待审核后发布。", "en": "Submitted (id {id}); it is published after moderation."},
+    "dup_warning": {"zh": "已有与此高度相似的记录，尚未保存。确认不是重复提交吗？",
+                    "en": "Very similar records already exist; nothing is saved yet. Is this not a duplicate?"},
+    "dup_confirm": {"zh": "仍然提交", "en": "Submit anyway"},
+    "dup_cancel": {"zh": "返回修改", "en": "Go back and edit"},
+    "new_submission": {"zh": "再提交一条", "en": "Submit another"},
+    "suggestions_title": {"zh": "推荐的对接对象", "en": "Suggested counterparts"},
+    # --- suggestions and explanations
+    "score": {"zh": "得分", "en": "Score"},
+    "fit_industry": {"zh": "行业匹配", "en": "Industry fit"},
+    "fit_region": {"zh": "地区匹配", "en": "Region fit"},
+    "fit_maturity": {"zh": "成熟度匹配", "en": "Maturity fit"},
+    "fit_good": {"zh": "符合", "en": "good"},
+    "fit_partial": {"zh": "部分符合", "en": "partial"},
+    "fit_unknown": {"zh": "未知", "en": "unknown"},
+    "fit_poor": {"zh": "不符", "en": "poor"},
+    "matched_terms": {"zh": "命中词语", "en": "Matched terms"},
+    "no_matched_terms": {"zh": "无共同词语", "en": "No shared terms"},
+    "no_suggestions": {"zh": "暂无推荐。", "en": "No suggestions yet."},
+    "interest_button": {"zh": "表达对接意向", "en": "Express interest"},
+    "interest_done": {"zh": "已表达对接意向", "en": "Interest expressed"},
+    "interest_needs_published": {"zh": "记录发布后才能表达对接意向。",
+                                 "en": "You can express interest once your record is published."},
+    "pairing_status": {"zh": "对接状态：{status}", "en": "Pairing status: {status}"},
+    "contact_hidden": {"zh": "对接获批准后可查看对方联系方式。",
+                       "en": "Contact details are shown once an official approves the pairing."},
+    "contact_title": {"zh": "对方联系方式", "en": "Counterpart contact"},
+    # --- my submissions
+    "my_empty": {"zh": "您还没有提交任何记录。", "en": "You have not submitted anything yet."},
+    "my_pick": {"zh": "选择一条记录", "en": "Choose a record"},
+    "tab_suggestions": {"zh": "推荐", "en": "Suggestions"},
+    "tab_pairings": {"zh": "对接进展", "en": "Pairings"},
+    "tab_edit": {"zh": "编辑", "en": "Edit"},
+    "tab_withdraw": {"zh": "撤回", "en": "Withdraw"},
+    "save_changes": {"zh": "保存修改", "en": "Save changes"},
+    "updated_ok": {"zh": "已保存修改，记录将重新审核。", "en": "Changes saved; the record goes back to moderation."},
+    "cannot_change": {"zh": "该记录当前状态下不能修改。", "en": "This record cannot be changed in its current status."},
+    "withdraw_confirm": {"zh": "我确认撤回这条记录", "en": "I want to withdraw this record"},
+    "withdraw_button": {"zh": "撤回记录", "en": "Withdraw record"},
+    "withdrawn_ok": {"zh": "记录已撤回。", "en": "The record is withdrawn."},
+    "no_pairings": {"zh": "暂无对接。", "en": "No pairings yet."},
+    # --- moderation
+    "mod_empty": {"zh": "没有待审核的记录。", "en": "Nothing is waiting for moderation."},
+    "mod_pick": {"zh": "选择待审核记录", "en": "Choose a record to moderate"},
+    "publish_button": {"zh": "发布", "en": "Publish"},
+    "reject_button": {"zh": "驳回", "en": "Reject"},
+    "reason_code": {"zh": "原因", "en": "Reason"},
+    "note": {"zh": "备注", "en": "Note"},
+    "published_ok": {"zh": "已发布 {id}。", "en": "Published {id}."},
+    "rejected_ok": {"zh": "已驳回 {id}。", "en": "Rejected {id}."},
+    "reason_required": {"zh": "驳回需要选择原因。", "en": "A rejection needs a reason."},
+    # --- review queue
+    "filters": {"zh": "筛选", "en": "Filters"},
+    "filter_industry": {"zh": "行业", "en": "Industry"},
+    "filter_region": {"zh": "地区", "en": "Region"},
+    "filter_status": {"zh": "状态", "en": "Status"},
+    "filter_min_score": {"zh": "最低得分", "en": "Minimum score"},
+    "filter_language": {"zh": "场景语言", "en": "Scenario language"},
+    "filter_since": {"zh": "起始日期", "en": "Created since"},
+    "review_empty": {"zh": "没有符合条件的对接。", "en": "No pairings match the filters."},
+    "review_count": {"zh": "共 {n} 条对接，按得分排序。在表格中勾选行以进行批量操作。",
+                     "en": "{n} pairings, best score first. Select rows in the table for bulk actions."},
+    "action": {"zh": "变更为", "en": "Move to"},
+    "apply_selected": {"zh": "应用到所选行（{n}）", "en": "Apply to selected rows ({n})"},
+    "apply_one": {"zh": "应用到当前对接", "en": "Apply to the pairing shown"},
+    "review_pick": {"zh": "查看对接详情", "en": "Show pairing"},
+    "history": {"zh": "历史记录", "en": "History"},
+    "explanation": {"zh": "推荐理由", "en": "Why this pairing"},
+    "action_done": {"zh": "已更新 {n} 条对接。", "en": "{n} pairing(s) updated."},
+    "action_failed": {"zh": "对接 {id}：{msg}", "en": "Pairing {id}: {msg}"},
+    "no_selection": {"zh": "请先在表格中选择行。", "en": "Select rows in the table first."},
+    "interest_flags": {"zh": "企业意向：供给方 {s}，需求方 {d}", "en": "Interest: supply {s}, demand {d}"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    # --- import and export
+    "import_header": {"zh": "批量导入", "en": "Bulk import"},
+    "import_rule": {"zh": "全部行有效才会导入；任一行有误则不导入任何内容。",
+                    "en": "All rows are imported, or none: one bad row stops the whole file."},
+    "import_side": {"zh": "导入类型", "en": "Import as"},
+    "upload": {"zh": "选择 CSV 或 XLSX 文件", "en": "Choose a CSV or XLSX file"},
+    "import_button": {"zh": "导入", "en": "Import"},
+    "import_ok": {"zh": "已导入 {n} 条记录。", "en": "{n} records imported."},
+    "import_failed": {"zh": "未导入任何内容：发现 {n} 处问题。", "en": "Nothing imported: {n} problem(s) found."},
+    "progress_parse": {"zh": "正在解析文件", "en": "Reading the file"},
+    "progress_save": {"zh": "正在保存", "en": "Saving"},
+    "progress_index": {"zh": "正在建立索引", "en": "Indexing"},
+    "progress_match": {"zh": "正在匹配", "en": "Matching"},
+    "progress_done": {"zh": "完成", "en": "Done"},
+    "export_header": {"zh": "导出", "en": "Export"},
+    "export_kind": {"zh": "导出内容", "en": "What to export"},
+    "export_csv": {"zh": "下载 CSV", "en": "Download CSV"},
+    "export_xlsx": {"zh": "下载 XLSX", "en": "Download XLSX"},
+    "kind_offerings": {"zh": "技术成果", "en": "Offerings"},
+    "kind_scenarios": {"zh": "应用场景", "en": "Scenarios"},
+    "kind_pairings": {"zh": "对接", "en": "Pairings"},
+    # --- dashboard
+    "metric_offerings": {"zh": "已发布成果", "en": "Published offerings"},
+    "metric_scenarios": {"zh": "已发布场景", "en": "Published scenarios"},
+    "metric_pending": {"zh": "待审核记录", "en": "Waiting for moderation"},
+    "metric_pairings": {"zh": "对接总数", "en": "Pairings"},
+    "metric_approved": {"zh": "已批准及后续", "en": "Approved or later"},
+    "chart_industry": {"zh": "各行业记录数", "en": "Records by industry"},
+    "chart_status": {"zh": "对接状态分布", "en": "Pairings by status"},
+    "chart_scores": {"zh": "对接得分分布", "en": "Score distribution"},
+    "chart_time": {"zh": "对接数量随时间变化", "en": "Pairings over time"},
+    "gap_scenarios": {"zh": "缺少合适供给的场景（可公开征集或招商引资）",
+                      "en": "Scenarios with no good supply (candidates for open calls or attracting investment)"},
+    "gap_offerings": {"zh": "暂无场景需求的成果", "en": "Offerings that no scenario needs"},
+    "gap_rule": {"zh": "最佳得分低于 {score} 或尚无对接。", "en": "Best score below {score}, or no pairing at all."},
+    "no_data": {"zh": "暂无数据。", "en": "No data yet."},
+    # --- accounts
+    "admin_create": {"zh": "创建审核人员账号", "en": "Create an official account"},
+    "role": {"zh": "角色", "en": "Role"},
+    "create_button": {"zh": "创建账号", "en": "Create account"},
+    "created_ok": {"zh": "已创建账号 {email}。", "en": "Account {email} created."},
+    "users": {"zh": "用户列表", "en": "Users"},
+    "user_pick": {"zh": "选择用户", "en": "Choose a user"},
+    "deactivate": {"zh": "停用", "en": "Deactivate"},
+    "activate": {"zh": "启用并解锁", "en": "Activate and unlock"},
+    "user_updated": {"zh": "已更新账号。", "en": "Account updated."},
+    "cannot_self": {"zh": "不能停用自己的账号。", "en": "You cannot deactivate your own account."},
+    # --- table columns
+    "col_id": {"zh": "编号", "en": "Id"},
+    "col_side": {"zh": "类型", "en": "Side"},
+    "col_title": {"zh": "标题", "en": "Title"},
+    "col_status": {"zh": "状态", "en": "Status"},
+    "col_created": {"zh": "创建时间", "en": "Created"},
+    "col_score": {"zh": "得分", "en": "Score"},
+    "col_scenario": {"zh": "应用场景", "en": "Scenario"},
+    "col_offering": {"zh": "技术成果", "en": "Offering"},
+    "col_org": {"zh": "单位", "en": "Organization"},
+    "col_industry": {"zh": "行业", "en": "Industry"},
+    "col_region": {"zh": "地区", "en": "Region"},
+    "col_count": {"zh": "数量", "en": "Count"},
+    "col_date": {"zh": "日期", "en": "Date"},
+    "col_best_score": {"zh": "最佳得分", "en": "Best score"},
+    "col_at": {"zh": "时间", "en": "When"},
+    "col_actor": {"zh": "操作人", "en": "Who"},
+    "col_action": {"zh": "动作", "en": "Action"},
+    "col_from": {"zh": "原状态", "en": "From"},
+    "col_to": {"zh": "新状态", "en": "To"},
+    "col_reason": {"zh": "原因", "en": "Reason"},
+    "col_note": {"zh": "备注", "en": "Note"},
+    "col_email": {"zh": "邮箱", "en": "E-mail"},
+    "col_role": {"zh": "角色", "en": "Role"},
+    "col_active": {"zh": "启用", "en": "Active"},
+    "col_demo": {"zh": "演示账号", "en": "Demo"},
+    "col_locked": {"zh": "锁定至", "en": "Locked until"},
+    "col_row": {"zh": "行号", "en": "Row"},
+    "col_field": {"zh": "字段", "en": "Field"},
+    "col_problem": {"zh": "问题", "en": "Problem"},
+    "col_interest": {"zh": "企业意向", "en": "Interest"},
+}
+
+
+def default_language() -> str:
+    lang = Settings().language
+    return lang if lang in LANGUAGES else "zh"
+
+
+def lang() -> str:
+    """The language of this session (the sidebar switch), else the configured default."""
+    value = st.session_state.get("lang")
+    return value if value in LANGUAGES else default_language()
+
+
+def t(key: str, **kwargs) -> str:
+    """The text for key in the session's language; a missing key shows itself so it is noticed, not hidden."""
+    entry = TEXT.get(key)
+    text = entry[lang()] if entry else key
+    return text.format(**kwargs) if kwargs else text
+
+
+def language_switch() -> None:
+    """The zh/en radio in the sidebar; its value lives in session_state['lang']."""
+    st.session_state.setdefault("lang", default_language())
+    st.sidebar.radio(TEXT["lang_label"]["zh"] + " / " + TEXT["lang_label"]["en"], LANGUAGES,
+                     format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True)
+
+
+def enum_label(prefix: str, value) -> str:
+    """Label of an enum value: prefix is rstatus, pstatus, maturity, reason, role or side."""
+    if value is None or value == "":
+        return t("none_option")
+    return t(f"{prefix}_{getattr(value, 'value', value)}")
+
+
+def industry_label(code: str | None) -> str:
+    if not code:
+        return t("none_option")
+    industry = load_taxonomy().industries.get(code)
+    return industry.name(lang()) if industry else code
+
+
+def industry_codes() -> list[str]:
+    return list(load_taxonomy().industries)

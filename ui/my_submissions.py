@@ -1,0 +1,87 @@
+"""Page: an enterprise's own offerings and scenarios: suggestions, pairings, edit, withdraw."""
+import streamlit as st
+
+from matcher.engine import OTHER
+from matcher.records import RecordStatus, Role, Side
+from ui import record_form
+from ui.auth_gate import require_role
+from ui.i18n import enum_label, t
+from ui.suggestions import contact_block, pairings_of, suggestion_list
+from ui.widgets import flash, status_table
+
+CHANGEABLE = {RecordStatus.PENDING, RecordStatus.PUBLISHED}
+
+
+def _pairings(platform, side: Side, record: dict) -> None:
+    found = pairings_of(platform, side, record["id"])
+    if not found:
+        st.info(t("no_pairings"))
+        return
+    for other_id, pairing in found.items():
+        other = platform.store.get_record(OTHER[side], other_id) or {}
+        with st.container(border=True, key=f"mine_pairing_{pairing['id']}"):
+            st.text(f"{other.get('title', other_id)} — {other.get('organization', '')}")
+            st.caption(t("pairing_status", status=enum_label("pstatus", pairing["status"]))
+                       + f" · {t('score')} {pairing['score']:.2f}")
+            contact_block(platform, side, pairing, other_id)
+
+
+def _edit(platform, account, side: Side, record: dict) -> None:
+    if record["status"] not in CHANGEABLE:
+        st.info(t("cannot_change"))
+        return
+    key = f"mine_edit_{record['id']}"
+    data = record_form.record_form(side, key, record, t("save_changes"))
+    if data is None:
+        return
+    clean = record_form.check(side, key, data)
+    if clean is None:
+        st.rerun()
+    platform.update(side, record["id"], clean, actor=account.email)
+    if record["status"] == RecordStatus.PUBLISHED:  # changed text is moderated again before it is public
+        platform.set_status(side, record["id"], RecordStatus.PENDING, account.email, note="edited")
+    record_form.clear(key)
+    st.session_state["mine_flash"] = t("updated_ok")
+    st.rerun()
+
+
+def _withdraw(platform, account, side: Side, record: dict) -> None:
+    if record["status"] not in CHANGEABLE:
+        st.info(t("cannot_change"))
+        return
+    sure = st.checkbox(t("withdraw_confirm"), key=f"mine_withdraw_sure_{record['id']}")
+    if st.button(t("withdraw_button"), key=f"mine_withdraw_{record['id']}", disabled=not sure):
+        platform.set_status(side, record["id"], RecordStatus.WITHDRAWN, account.email, note="withdrawn by owner")
+        st.session_state["mine_flash"] = t("withdrawn_ok")
+        st.rerun()
+
+
+def render() -> None:
+    platform, account = require_role(Role.ENTERPRISE)
+    st.title(t("page_my_submissions"))
+    flash("mine_flash")
+    mine = [(side, r) for side in Side for r in platform.store.list_records(side, owner_id=account.id)]
+    if not mine:
+        st.info(t("my_empty"))
+        return
+    rows = [{"id": r["id"], "side": t(f"side_{side.value}"), "title": r["title"],
+             "status": enum_label("rstatus", r["status"]), "created_at": r["created_at"]} for side, r in mine]
+    st.dataframe(status_table(rows, {"id": "col_id", "side": "col_side", "title": "col_title",
+                                     "status": "col_status", "created_at": "col_created"}),
+                 hide_index=True, key="mine_table")
+    by_id = {r["id"]: (side, r) for side, r in mine}
+    picked = st.selectbox(t("my_pick"), list(by_id), key="mine_pick",
+                          format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
+    side, record = by_id[picked]
+    tabs = st.tabs([t("tab_suggestions"), t("tab_pairings"), t("tab_edit"), t("tab_withdraw")])
+    with tabs[0]:
+        suggestion_list(platform, account, side, record["id"])
+    with tabs[1]:
+        _pairings(platform, side, record)
+    with tabs[2]:
+        _edit(platform, account, side, record)
+    with tabs[3]:
+        _withdraw(platform, account, side, record)
+
+
+render()

@@ -1,0 +1,102 @@
+"""Shared widgets: safe rendering of user text, explanations with highlighted terms, status labels.
+
+User text never goes through unsafe_allow_html. Where it must sit inside Markdown (labels, highlighted
+snippets), md_escape backslash-escapes every ASCII punctuation character first: CommonMark renders an
+escaped punctuation character literally, so user text cannot open a link, an image, HTML, a Streamlit
+directive (:red[...]), an emoji/icon shortcode or LaTeX. Only our own markup is added after escaping.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from ui.i18n import enum_label, industry_label, t
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _esc(text: str) -> str:
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def md_escape(text: str | None) -> str:
+    """User text made inert for st.markdown (and markdown labels): punctuation escaped, whitespace folded."""
+    return _esc(" ".join(str(text or "").split()))
+
+
+def highlight(text: str | None, terms: list[str], limit: int = 400) -> str:
+    """Markdown of text (escaped) with each occurrence of terms marked; cut to about limit characters."""
+    raw = " ".join(str(text or "").split())
+    spans = []
+    low = raw.lower()
+    for term in sorted({x for x in terms if x and x.strip()}, key=len, reverse=True):
+        start = low.find(term.lower())
+        while start >= 0:
+            end = start + len(term)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = low.find(term.lower(), end)
+    spans.sort()
+    first = spans[0][0] if spans else 0
+    lo = max(0, min(first - 60, len(raw) - limit))
+    hi = min(len(raw), lo + limit)
+    out, pos = [], lo
+    for s, e in spans:
+        if s < lo or e > hi:
+            continue
+        out.append(_esc(raw[pos:s]))
+        out.append(f":orange-background[**{_esc(raw[s:e])}**]")
+        pos = e
+    out.append(_esc(raw[pos:hi]))
+    return ("… " if lo else "") + "".join(out) + (" …" if hi < len(raw) else "")
+
+
+def fit_label(value: float | None) -> str:
+    if value is None or abs(value - 0.5) < 1e-9:
+        return t("fit_unknown")
+    if value >= 0.8:
+        return t("fit_good")
+    return t("fit_partial") if value > 0.5 else t("fit_poor")
+
+
+def explanation(score: float, channels: dict, reasons: list, terms: list[str], counterpart: dict | None,
+                lang: str, key: str) -> None:
+    """The explanation officials and enterprises both see: score, fit of industry/region/maturity,
+    reasons, and the counterpart's text with the matched terms highlighted."""
+    cols = st.columns(4)
+    cols[0].metric(t("score"), f"{score:.2f}")
+    for col, name in zip(cols[1:], ("industry", "region", "maturity")):
+        col.metric(t(f"fit_{name}"), fit_label(channels.get(name)))
+    lines = []
+    for reason in reasons:
+        text = reason.get(lang) if isinstance(reason, dict) else reason.text(lang)
+        lines.append("- " + md_escape(text))
+    if lines:
+        st.markdown("\n".join(lines))
+    if terms:
+        st.markdown(f"{t('matched_terms')}: " + " · ".join(f":orange-background[{md_escape(x)}]" for x in terms[:12]))
+    else:
+        st.caption(t("no_matched_terms"))
+    if counterpart:
+        st.markdown(highlight(f"{counterpart.get('title', '')} — {counterpart.get('description', '')}", terms))
+        facts = [industry_label(counterpart.get("industry")), counterpart.get("region") or ""]
+        if counterpart.get("maturity"):
+            facts.append(enum_label("maturity", counterpart["maturity"]))
+        if counterpart.get("required_maturity"):
+            facts.append(t("field_required_maturity") + ": " + enum_label("maturity", counterpart["required_maturity"]))
+        st.caption(md_escape(" · ".join(f for f in facts if f)))
+
+
+def status_table(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame with translated headers (columns maps field -> i18n key); cells stay plain text."""
+    df = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+    return df.rename(columns={c: t(k) for c, k in columns.items()})
+
+
+def flash(key: str) -> None:
+    """Show (once) a success message stored under key by the previous run."""
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message)
