@@ -1,6 +1,7 @@
 """Lexical channel: zh/en/mixed tokenisation, taxonomy synonym expansion, and a bm25s index keyed by record id."""
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
@@ -8,6 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 # Bump when tokenize() changes: a saved index tokenised the old way is then discarded and rebuilt.
 TOKENIZER_VERSION = 1
+PENDING_MIN, PENDING_SHARE = 2000, 0.02
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A run of CJK characters, or a Latin/digit word (an apostrophe suffix such as "'s" stays attached).
@@ -114,13 +117,30 @@ def _default_taxonomy():
         return None
 
 
+@dataclass(frozen=True)
+class LexicalResult:
+    """One query scored once: the top records, every positive score, the query's terms and self-score."""
+    top: list[tuple[str, float]]
+    positive: dict[str, float]
+    tokens: list[str]
+    expansion: list[str]
+    self_score: float
+
+    @property
+    def terms(self) -> tuple[list[str], list[str]]:
+        return self.tokens, self.expansion
+
+    def scores_for(self, ids: Sequence[str]) -> np.ndarray:
+        return np.array([self.positive.get(str(rid), 0.0) for rid in ids], dtype=np.float32)
+
+
 class LexicalIndex:
     """BM25 (bm25s, Lucene variant) over tokenised records, addressed by string ids.
 
-    bm25s cannot update an index in place, so add/remove only change the kept token lists and mark the
-    index stale; the next query rebuilds it from those lists. A rebuild is one pass over every stored
-    token (about 2 s per 100k records of ~25 tokens on a 2-core machine; queries then take ~1 ms), so
-    batch writes: any number of add/remove calls before a query cost a single rebuild.
+    bm25s cannot update an index in place. A full build is one pass over every stored token (about 2 s
+    per 100k records of ~25 tokens on a 2-core machine), so records added after the build are kept
+    "pending" and scored directly with the base index's statistics, and removed ones are masked. Past
+    PENDING_MIN records (or PENDING_SHARE of the base) the next query rebuilds once.
     """
 
     def __init__(self, taxonomy=None, expansion_weight: float = 0.5, k1: float = 1.5, b: float = 0.75,
@@ -135,6 +155,8 @@ class LexicalIndex:
         self._taxonomy, self._use_taxonomy = taxonomy, use_taxonomy
         self._docs: dict[str, list[str]] = {}
         self._bm25: bm25s.BM25 | None = None
+        self._pending: dict[str, list[str]] = {}   # added since the last build, scored beside it
+        self._masked: set[str] = set()             # base records removed or replaced since the build
         self._order: list[str] = []
         self._pos: dict[str, int] = {}
         self._avgdl = 1.0
@@ -150,14 +172,27 @@ class LexicalIndex:
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
         for rid, text in zip(ids, texts):
-            self._docs[str(rid)] = tokenize(text)
-        self._bm25 = None
+            rid = str(rid)
+            self._docs[rid] = tokens = tokenize(text)
+            if self._bm25 is not None:      # score it beside the base index until the next rebuild
+                self._pending[rid] = tokens
+                if rid in self._pos:
+                    self._masked.add(rid)
+        self._rebuild_if_much_pending()
 
     def remove(self, ids: Iterable[str]) -> None:
         """Forget records (unknown ids are ignored); the index is rebuilt lazily at the next query."""
-        for rid in ids:
-            self._docs.pop(str(rid), None)
-        self._bm25 = None
+        for rid in map(str, ids):
+            self._docs.pop(rid, None)
+            self._pending.pop(rid, None)
+            if rid in self._pos:
+                self._masked.add(rid)
+        self._rebuild_if_much_pending()
+
+    def _rebuild_if_much_pending(self) -> None:
+        # Pending records are scored in Python; past a few thousand, one rebuild is cheaper than that.
+        if len(self._pending) + len(self._masked) > max(PENDING_MIN, PENDING_SHARE * len(self._order)):
+            self._bm25 = None
 
     @property
     def ids(self) -> list[str]:
@@ -175,6 +210,7 @@ class LexicalIndex:
 
     # -- querying ------------------------------------------------------------------------------------
     def _ready(self) -> bm25s.BM25 | None:
+        """The bm25s index over the base records; rebuilt only when none exists or too much is pending."""
         if self._bm25 is None and self._docs:
             self._order = list(self._docs)
             self._pos = {rid: i for i, rid in enumerate(self._order)}
@@ -182,7 +218,7 @@ class LexicalIndex:
             self._avgdl = max(float(np.mean([len(t) for t in self._docs.values()])), 1.0)
             bm = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
             bm.index(corpus, show_progress=False)
-            self._bm25 = bm
+            self._bm25, self._pending, self._masked = bm, {}, set()
         return self._bm25
 
     def query_terms(self, query_text: str) -> tuple[list[str], list[str]]:
@@ -190,38 +226,61 @@ class LexicalIndex:
         toks = tokenize(query_text)
         return toks, expand(toks, self.taxonomy)
 
-    def _all_scores(self, query_text: str) -> np.ndarray:
+    def _idf(self, bm: bm25s.BM25, token: str, pending_df: int = 0) -> float:
+        """Lucene idf from the base index's document frequency plus the pending records holding token."""
+        n = len(self._order) + len(self._pending)
+        vocab, indptr = bm.vocab_dict, bm.scores["indptr"]
+        df = pending_df + (int(indptr[vocab[token] + 1] - indptr[vocab[token]]) if token in vocab else 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _score_pending(self, bm: bm25s.BM25, weights: dict[str, float]) -> dict[str, float]:
+        """BM25 of the pending records, scored like the base records (same k1, b, avgdl; idf counts both)."""
+        counts = {rid: Counter(doc) for rid, doc in self._pending.items()}
+        idf = {tok: self._idf(bm, tok, sum(tok in c for c in counts.values())) for tok in weights}
+        out = {}
+        for rid, c in counts.items():
+            norm = self.k1 * (1 - self.b + self.b * len(self._pending[rid]) / self._avgdl)
+            value = sum(w * idf[tok] * c[tok] / (c[tok] + norm) for tok, w in weights.items() if tok in c)
+            if value > 0:
+                out[rid] = value
+        return out
+
+    def search(self, query_text: str, k: int) -> "LexicalResult":
+        """Score the query once against every record: its top k, any record's score, and its terms."""
         bm = self._ready()
-        if bm is None:
-            return np.zeros(0, dtype=np.float32)
         toks, extra = self.query_terms(query_text)
-        scores = np.zeros(len(self._order), dtype=np.float32)
-        # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
-        if own := bm.get_tokens_ids(toks):
-            scores += bm.get_scores(own)
-        if self.expansion_weight and (syn := bm.get_tokens_ids(extra)):
-            scores += self.expansion_weight * bm.get_scores(syn)
-        return scores
+        scores: dict[str, float] = {}
+        if bm is not None:
+            base = np.zeros(len(self._order), dtype=np.float32)
+            # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
+            if own := bm.get_tokens_ids(toks):
+                base += bm.get_scores(own)
+            if self.expansion_weight and (syn := bm.get_tokens_ids(extra)):
+                base += self.expansion_weight * bm.get_scores(syn)
+            for pos in (self._pos[rid] for rid in self._masked if rid in self._pos):
+                base[pos] = 0.0
+            hits = np.flatnonzero(base > 0)
+            scores = dict(zip((self._order[i] for i in hits), base[hits].tolist()))
+            if self._pending:
+                weights = Counter(toks)
+                for tok in extra:
+                    weights[tok] += self.expansion_weight
+                scores.update(self._score_pending(bm, weights))
+        top = heapq.nlargest(k, scores.items(), key=lambda kv: kv[1]) if k > 0 else []
+        return LexicalResult(top, scores, toks, extra, self._self_score(bm, toks))
 
     def scores(self, query_text: str, ids: Sequence[str] | None = None) -> np.ndarray:
-        """Raw BM25 scores for the given candidate ids (0.0 for ids not in the index), or for all in `ids` order."""
-        allscores = self._all_scores(query_text)
-        if ids is None:
-            return allscores
-        if not len(allscores):
-            return np.zeros(len(ids), dtype=np.float32)
-        pos = np.array([self._pos.get(str(rid), -1) for rid in ids], dtype=np.int64)
-        return np.where(pos >= 0, allscores[np.maximum(pos, 0)], 0.0).astype(np.float32)
+        """Raw BM25 scores for the given ids (0.0 for ids not indexed), or for all records in `ids` order."""
+        return self.search(query_text, 0).scores_for(self.ids if ids is None else ids)
 
     def top(self, query_text: str, k: int) -> list[tuple[str, float]]:
-        """The k best records with a positive score, best first (ties in insertion order)."""
-        s = self._all_scores(query_text)
-        if not len(s) or k <= 0:
-            return []
-        order = np.argsort(-s, kind="stable")[:k]
-        return [(self._order[i], float(s[i])) for i in order if s[i] > 0]
+        """The k best records with a positive score, best first."""
+        return self.search(query_text, k).top
 
     def self_score(self, query_text: str) -> float:
+        return self._self_score(self._ready(), tokenize(query_text))
+
+    def _self_score(self, bm: bm25s.BM25 | None, toks: list[str]) -> float:
         """BM25 score the query would get against itself as a document: the reference for normalising.
 
         A candidate scoring this much matches every query term as often as the query uses it, at the
@@ -229,30 +288,30 @@ class LexicalIndex:
         Terms the corpus has never seen get the largest possible idf (df = 0): a query whose key words
         appear nowhere cannot have a near-perfect lexical match.
         """
-        toks = tokenize(query_text)
-        bm = self._ready()
         if not toks:
             return 0.0
-        n = len(self._docs)
-        vocab = bm.vocab_dict if bm is not None else {}
-        indptr = bm.scores["indptr"] if bm is not None else None
         norm = self.k1 * (1 - self.b + self.b * len(toks) / self._avgdl)
         total = 0.0
         for tok, tf in Counter(toks).items():
-            df = int(indptr[vocab[tok] + 1] - indptr[vocab[tok]]) if tok in vocab else 0
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            idf = self._idf(bm, tok) if bm is not None else math.log(1 + (len(self._docs) + 0.5) / 0.5)
             total += tf * idf * tf / (tf + norm)  # query tf times the Lucene tf component at doc tf = tf
         return total
 
-    def matched_terms(self, query_text: str, doc_text: str) -> list[str]:
-        """Query words and synonym terms found in the document, for explaining a match (no lone CJK chars)."""
+    def matched_terms(self, query_text: str, doc_text: str,
+                      terms: tuple[list[str], list[str]] | None = None) -> list[str]:
+        """Query words and synonym terms found in the document, for explaining a match (no lone CJK chars).
+
+        Args:
+            terms: the query's (tokens, expansion tokens) if already known, e.g. LexicalResult.terms.
+        """
         doc = set(tokenize(doc_text))
-        toks, extra = self.query_terms(query_text)
+        toks, extra = terms or self.query_terms(query_text)
         out = [t for t in display_terms(toks) if t in doc]
         if self.taxonomy is not None and extra:
             # Show a synonym as the whole term the document uses ("machine vision"), not its pieces.
-            for term in synonym_terms_in(list(doc), self.taxonomy):
-                if set(tokenize(term)) & set(extra) and term not in out:
+            extra_set = set(extra)
+            for term, term_toks in _term_index(self.taxonomy):
+                if term_toks <= doc and term_toks & extra_set and term not in out:
                     out.append(term)
         return out
 

@@ -4,6 +4,7 @@ Pure functions over arrays and record dicts: testable without a model or a datab
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -59,10 +60,16 @@ class Filters:
         return True
 
 
+def stated_industry(record: dict) -> str | None:
+    """The industry the submitter chose. An inferred one is a guess from the same text the text channels
+    already score, so counting it again would double-count that evidence."""
+    return None if record.get("industry_inferred") else record.get("industry")
+
+
 def structured_signals(query: dict, cand: dict, query_side: Side) -> dict[str, float]:
     offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
     return {
-        "industry": signals.industry_fit(query.get("industry"), cand.get("industry")),
+        "industry": signals.industry_fit(stated_industry(query), stated_industry(cand)),
         "region": signals.region_fit(query.get("region"), cand.get("region")),
         "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity")),
     }
@@ -102,13 +109,15 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
 
 def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense: np.ndarray,
                     lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
-                    matched_terms: list[list[str]], k: int = 10, filters: Filters | None = None,
+                    matched_terms: Sequence[list[str]] | Callable[[int], list[str]], k: int = 10,
+                    filters: Filters | None = None,
                     lexical_ref: float | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
         query: the query record's fields (free-text queries pass only what they know).
         candidates: counterpart records, aligned with dense/lexical/doc_coverage/matched_terms.
+        matched_terms: per candidate, or a function of the candidate's position (called for the top k only).
         dense: cosine similarities; lexical: raw BM25 scores.
         lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
     """
@@ -124,6 +133,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         if filters.keep(cand, score):
             scored.append((score, i, sig))
     scored.sort(key=lambda t: (-t[0], candidates[t[1]]["id"]))
+    terms_of = matched_terms if callable(matched_terms) else matched_terms.__getitem__
     out = []
     for score, i, sig in scored[:k]:
         cand = candidates[i]
@@ -131,6 +141,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                  "lexical": round(float(lex_norm[i]), 4), "bm25": round(float(lexical[i]), 4),
                  **{key: round(v, 3) for key, v in sig.items()}}
         ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))
-        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, matched_terms[i],
-                              explain(query, cand, chans, matched_terms[i], query_side)))
+        terms = terms_of(i)
+        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms,
+                              explain(query, cand, chans, terms, query_side)))
     return out

@@ -68,6 +68,7 @@ class Platform:
         ids = self.store.add_records(side, records, actor=actor, owner_id=owner_id, status=status)
         progress(0.3, "index")
         self._after_change(side, ids, progress)
+        self.engine.flush()
         progress(1.0, "done")
         return ids
 

@@ -111,3 +111,31 @@ def test_load_discards_index_from_older_tokenizer(tmp_path):
     state["tokenizer_version"] = TOKENIZER_VERSION - 1
     (tmp_path / "lexical.json").write_text(json.dumps(state), encoding="utf-8")
     assert len(LexicalIndex.load(tmp_path)) == 0
+
+
+def test_records_added_after_a_build_score_like_built_ones_without_a_rebuild():
+    texts = {f"d{i}": f"文档 {i} 普通 内容 record {i}" for i in range(50)}
+    texts["hit"] = "石墨烯 导热膜 散热 graphene"
+    built = LexicalIndex(use_taxonomy=False)
+    built.build(list(texts), list(texts.values()))
+    incremental = LexicalIndex(use_taxonomy=False)
+    incremental.build([k for k in texts if k != "hit"], [v for k, v in texts.items() if k != "hit"])
+    incremental.top("warm up", 1)                      # builds the base index
+    base = incremental._bm25
+    incremental.add(["hit"], [texts["hit"]])
+    got = incremental.search("石墨烯 散热", 3)
+    assert incremental._bm25 is base                   # no rebuild for one record
+    assert got.top[0][0] == "hit"
+    assert got.top[0][1] == pytest.approx(built.top("石墨烯 散热", 1)[0][1], rel=0.05)
+
+
+def test_removed_and_replaced_records_are_masked_until_rebuild():
+    ix = LexicalIndex(use_taxonomy=False)
+    ix.build(["a", "b", "c"], ["碳纤维 车身", "电池 回收", "光伏 清洗"])
+    ix.top("x", 1)
+    ix.remove(["a"])
+    assert "a" not in dict(ix.top("碳纤维", 3))
+    ix.add(["b"], ["碳纤维 轻量化"])                   # replaced text: old words gone, new ones found
+    assert dict(ix.top("碳纤维", 3)).keys() == {"b"}
+    assert ix.scores("电池", ["b", "c"]).tolist() == [0.0, 0.0]
+    assert sorted(ix.ids) == ["b", "c"]
