@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from sqlalchemy import select
@@ -18,7 +22,17 @@ from matcher.records import RecordStatus, Side, content_hash, record_text
 from matcher.store import ROW_FOR_SIDE, Store, row_to_dict
 from matcher.taxonomy import load_taxonomy
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; run one writing process per index folder there
+    fcntl = None
+
+log = logging.getLogger(__name__)
+
 CANDIDATES_PER_CHANNEL = 100   # each channel nominates this many; both channels score the union
+# Index files are rewritten at most this often after single-record changes; a crash in between loses
+# nothing, because sync() at start re-adds the missing ids from the embedding cache.
+SAVE_EVERY_SECONDS = 30.0
 OTHER = {Side.SUPPLY: Side.DEMAND, Side.DEMAND: Side.SUPPLY}
 
 
@@ -30,20 +44,48 @@ class SyncReport:
     total: int
 
 
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Cross-process lock on an index folder. Several processes (the app, CLI imports, workers) may
+    save the same folder: without it their fixed-name temp files collide (FileNotFoundError reaching
+    the user after the record was committed) and a load can pair one writer's vectors with another's ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SideIndex:
     """Vector + lexical index of one side's published records, with per-record model coverage."""
 
-    def __init__(self, folder: Path, dim: int):
+    def __init__(self, folder: Path, dim: int, ann_threshold: int | None = None):
         self.folder = folder
-        self.vectors = VectorIndex.load(folder, dim)
-        self.lexical = LexicalIndex.load(folder / "lexical") if (folder / "lexical").exists() else LexicalIndex()
-        coverage_file = folder / "coverage.json"
-        self.coverage: dict[str, float] = (json.loads(coverage_file.read_text("utf-8"))
-                                           if coverage_file.exists() else {})
+        with _folder_lock(folder):
+            # From ann_threshold vectors on, the dense index is approximate (IVF; see index.py).
+            self.vectors = VectorIndex.load(folder, dim, ann_threshold)
+            # An unreadable file is not fatal: it loads empty and sync() re-indexes from the database.
+            try:
+                self.lexical = (LexicalIndex.load(folder / "lexical") if (folder / "lexical").exists()
+                                else LexicalIndex())
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                log.warning("lexical index in %s unreadable (%s): re-indexing", folder, exc)
+                self.lexical = LexicalIndex()
+            try:
+                coverage = json.loads((folder / "coverage.json").read_text("utf-8"))
+                self.coverage: dict[str, float] = coverage if isinstance(coverage, dict) else {}
+            except (OSError, ValueError):
+                self.coverage = {}
         self.lock = threading.RLock()
+        self.dirty, self.saved_at = False, time.monotonic()
 
     def save(self) -> None:
-        with self.lock:
+        with self.lock, _folder_lock(self.folder):
+            self.dirty, self.saved_at = False, time.monotonic()
             self.vectors.save(self.folder)
             self.lexical.save(self.folder / "lexical")
             tmp = self.folder / "coverage.json.tmp"
@@ -57,20 +99,24 @@ class Engine:
     def __init__(self, settings: Settings, store: Store, encoder: Encoder):
         self.settings, self.store, self.encoder = settings, store, encoder
         root = settings.index_dir / _safe_name(encoder.name)
-        self.sides = {side: SideIndex(root / side.value, encoder.dim) for side in Side}
+        self.sides = {side: SideIndex(root / side.value, encoder.dim, settings.ann_threshold) for side in Side}
         self.taxonomy = load_taxonomy()
 
     # --- keeping indexes in step with the store ------------------------------------------------
 
-    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Vectors for texts, encoding only those whose (model, content hash) is not cached yet."""
+    def embed(self, texts: list[str], progress: bool = False, remember: bool = True) -> np.ndarray:
+        """Vectors for texts, encoding only those whose (model, content hash) is not cached yet.
+
+        remember=False skips writing new vectors to the cache (free-text queries: one write per search
+        would serialise every searcher on the database's write lock)."""
         hashes = [content_hash(t) for t in texts]
         cached = self.store.get_embeddings(self.encoder.name, list(set(hashes)))
         todo = {h: t for h, t in zip(hashes, texts) if h not in cached}
         if todo:
             fresh = self.encoder.encode(list(todo.values()), progress=progress)
             new = dict(zip(todo.keys(), fresh))
-            self.store.put_embeddings(self.encoder.name, new)
+            if remember:
+                self.store.put_embeddings(self.encoder.name, new)
             cached.update(new)
         return np.stack([cached[h] for h in hashes]) if texts else np.zeros((0, self.encoder.dim), np.float32)
 
@@ -108,15 +154,14 @@ class Engine:
         vectors = self.embed(texts, progress=progress)
         with index.lock:
             index.vectors.upsert(ids, vectors, [r["content_hash"] for r in rows])
-            index.lexical.remove([i for i in ids if i in set(index.lexical.ids)])
-            index.lexical.add(ids, texts)
+            index.lexical.add(ids, texts)          # replaces any earlier version of these ids
             index.coverage.update({i: self.encoder.coverage(t) for i, t in zip(ids, texts)})
 
     def _remove(self, side: Side, record_ids: list[str]) -> None:
         index = self.sides[side]
         with index.lock:
             index.vectors.remove(record_ids)
-            index.lexical.remove([i for i in record_ids if i in set(index.lexical.ids)])
+            index.lexical.remove(record_ids)
             for rid in record_ids:
                 index.coverage.pop(rid, None)
 
@@ -131,7 +176,16 @@ class Engine:
                 self._remove(side, gone)
             if live:
                 self._index(side, live)
-            index.save()
+            if gone or live:  # a pending record changes no index
+                index.dirty = True
+                if time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS:
+                    index.save()
+
+    def flush(self) -> None:
+        """Write every index changed since its last save (end of an import, a CLI command, shutdown)."""
+        for index in self.sides.values():
+            if index.dirty:
+                index.save()
 
     # --- matching ------------------------------------------------------------------------------
 
@@ -153,24 +207,26 @@ class Engine:
         k = k or self.settings.top_k
         target = self.sides[OTHER[side]]
         text = record_text(query)
-        qvec = self.embed([text])
+        qvec = self.embed([text], remember=query.get("id") is not None)
         with target.lock:
+            lex = target.lexical.search(text, CANDIDATES_PER_CHANNEL)
             pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
-            pool.update(rid for rid, _ in target.lexical.top(text, CANDIDATES_PER_CHANNEL))
+            pool.update(rid for rid, _ in lex.top)
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:
                 return []
             dense = target.vectors.vectors(ids) @ qvec[0]
-            lexical = target.lexical.scores(text, ids)
+            lexical = lex.scores_for(ids)
             doc_cov = np.array([target.coverage.get(rid, 1.0) for rid in ids])
         candidates = {r["id"]: r for r in self._fetch(OTHER[side], ids)
                       if r["status"] == RecordStatus.PUBLISHED}
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
-        terms = [target.lexical.matched_terms(text, record_text(c)) for c in cands]
+        def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms
+            return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms)
         return rank_candidates(query, side, cands, dense[keep], lexical[keep], self.encoder.coverage(text),
-                               doc_cov[keep], terms, k, filters)
+                               doc_cov[keep], terms, k, filters, lexical_ref=lex.self_score)
 
     def _fetch(self, side: Side, record_ids: list[str]) -> list[dict]:
         row_cls = ROW_FOR_SIDE[side]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from matcher.config import Settings
-from matcher.engine import CANDIDATES_PER_CHANNEL, Engine
+from matcher.engine import Engine
 from matcher.io import parse_records
 from matcher.metrics import evaluate_run
 from matcher.records import RecordStatus, Side, record_text
@@ -50,5 +50,4 @@ def evaluate_dir(folder: Path, settings: Settings, encoder, progress: Callable[[
             if progress:
                 progress(n, len(queries))
         store.engine.dispose()
-    return {"n_queries": len(queries), "candidates_per_channel": CANDIDATES_PER_CHANNEL,
-            "modes": {m: evaluate_run(runs[m], qrels, k=K) for m in modes}}
+    return {"n_queries": len(queries), "modes": {m: evaluate_run(runs[m], qrels, k=K) for m in modes}}

@@ -186,7 +186,7 @@ def _clean(cell: str | None) -> str | None:
     if cell is None or not cell.strip():
         return None
     # Our own exports prefix formula-like text with an apostrophe; drop it so a round trip is lossless.
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(_FORMULA_START) else cell
 
 
 def _normalise_values(rows: list[dict[str, str | None]]) -> None:
@@ -283,7 +283,8 @@ def parse_records(side: Side, path_or_bytes: Source,
 
 def neutralise(value: Any) -> Any:
     """Prefix text that a spreadsheet would run as a formula with an apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    # Text whose own leading apostrophes precede a trigger gets one more, so _clean's strip-one is exact.
+    if isinstance(value, str) and value.lstrip("'").startswith(_FORMULA_START):
         return "'" + value
     return value
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 
 class Side(StrEnum):
@@ -86,6 +86,8 @@ class _RecordIn(BaseModel):
     contact_name: str | None = Field(None, max_length=100)
     contact_email: str | None = Field(None, max_length=200)
     contact_phone: str | None = Field(None, max_length=30)
+    # The file row this record came from (set by validate_record), so later errors name the right row.
+    _row: int | None = PrivateAttr(default=None)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -153,8 +155,12 @@ class ScenarioIn(_RecordIn):
 
 def record_text(fields: dict[str, Any]) -> str:
     """The text that is embedded and indexed: everything a counterpart might match on."""
-    parts = [fields.get(k) for k in ("title", "description", "keywords", "indicators")]
-    return "\n".join(p for p in parts if p)
+    parts: list[str] = []
+    for key in ("title", "description", "keywords", "indicators"):
+        # A description that repeats the title (one-line records) would count its words twice.
+        if (value := fields.get(key)) and value not in parts:
+            parts.append(value)
+    return "\n".join(parts)
 
 
 RecordIn = OfferingIn | ScenarioIn
@@ -244,7 +250,9 @@ def _explain(err: dict) -> tuple[str, str]:
 def validate_record(side: Side, data: dict[str, Any], row: int | None = None) -> _RecordIn:
     """Validate one record. Raises RecordValidationError naming every bad field in zh and en."""
     try:
-        return MODEL_FOR_SIDE[side].model_validate(data)
+        record = MODEL_FOR_SIDE[side].model_validate(data)
+        record._row = row
+        return record
     except ValidationError as exc:
         errors = []
         for err in exc.errors():

@@ -105,7 +105,8 @@ class Store:
             taken = set(s.scalars(select(row_cls.id).where(row_cls.id.in_(ids)))) if ids else set()
             if taken:
                 raise RecordValidationError([
-                    FieldError("id", f"id {r.id} already exists", f"编号 {r.id} 已存在", row=i + 2)
+                    FieldError("id", f"id {r.id} already exists", f"编号 {r.id} 已存在",
+                               row=getattr(r, "_row", None) or i + 2)
                     for i, r in enumerate(records) if r.id in taken])
             out = []
             for rec in records:
