@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ class Platform:
     settings: Settings
     store: Store
     engine: Engine
+    synced_at: float = field(default_factory=time.monotonic)
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True) -> "Platform":
@@ -37,6 +39,13 @@ class Platform:
         if sync:
             platform.engine.sync()
         return platform
+
+    def catch_up(self, every_seconds: float = 30.0) -> None:
+        """Pick up records that other processes (a CLI import, another app worker) wrote since the last
+        check: a cheap id/hash comparison, re-indexing only what differs."""
+        if time.monotonic() - self.synced_at >= every_seconds:
+            self.engine.sync()
+            self.synced_at = time.monotonic()
 
     # --- records ------------------------------------------------------------------------------
 

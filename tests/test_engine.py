@@ -93,3 +93,13 @@ def test_bad_submission_saves_nothing(platform):
     with pytest.raises(RecordValidationError):
         platform.submit(Side.DEMAND, {"title": "", "organization": "x"}, "tester")
     assert platform.store.count(Side.DEMAND) == 1
+
+
+def test_catch_up_sees_records_written_by_another_process(platform):
+    other = Platform.open(platform.settings, encoder=platform.engine.encoder)   # e.g. a CLI import
+    other.submit(Side.SUPPLY, {**OFFERINGS[0], "id": "O-other", "title": "车身减重 碳纤维 轻量化 部件"},
+                 "cli", status=RecordStatus.PUBLISHED)
+    platform.catch_up(every_seconds=3600)
+    assert "O-other" not in platform.engine.sides[Side.SUPPLY].vectors.hashes   # checked at most that often
+    platform.catch_up(every_seconds=0)
+    assert "O-other" in {s.offering_id for s in platform.suggestions(Side.DEMAND, "S-1")}

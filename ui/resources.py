@@ -41,4 +41,6 @@ def get_platform() -> Platform:
     from ui.i18n import t
 
     with st.spinner(t("loading")):
-        return _open(s.model_dump_json())
+        platform = _open(s.model_dump_json())
+    platform.catch_up()
+    return platform
