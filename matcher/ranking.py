@@ -132,8 +132,11 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         score = signals.combine(float(text[i]), sig, signals.SIGNAL_WEIGHTS)
         if filters.keep(cand, score):
             scored.append((score, i, sig))
-    # Ties (common when only words count) go to the stronger raw channel evidence, then a stable id.
-    scored.sort(key=lambda t: (-t[0], -float(lexical[t[1]]), -float(dense[t[1]]), candidates[t[1]]["id"]))
+    # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
+    # far as the model can read the pair (none for Chinese with the default model), then a stable id.
+    readable_dense = fusion.dense_weight(query_coverage, doc_coverage) * np.asarray(dense)
+    scored.sort(key=lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),
+                               candidates[t[1]]["id"]))
     terms_of = matched_terms if callable(matched_terms) else matched_terms.__getitem__
     out = []
     for score, i, sig in scored[:k]:
