@@ -146,6 +146,27 @@ def cmd_backup(args) -> int:
     return EXIT_OK
 
 
+def cmd_restore(args) -> int:
+    from matcher.store import RestoreError, restore
+
+    url = get_settings().database_url
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        print(f"restore works on a SQLite database file; {url} is not one (use the database's own tools)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    live = Path(url.split("///", 1)[1])
+    try:
+        kept = restore(Path(args.file), live)
+    except RestoreError as exc:
+        print(f"Not restored: {args.file}: {exc}. The live database {live} was not changed.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"restored {args.file} to {live}")
+    if kept:
+        print(f"previous database kept as {kept}")
+    print("indexes are re-synced with the restored records at the next start (app or python -m matcher init)")
+    return EXIT_OK
+
+
 def cmd_create_user(args) -> int:
     import getpass
 
@@ -164,8 +185,7 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from matcher.bench import run
-    from matcher.bench_report import render
+    from matcher.bench import render, run
 
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().var_dir / "bench"
@@ -254,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database with SQLite's online backup API")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="replace the database by a checked backup (stop the app first)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

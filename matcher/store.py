@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextvars
+import os
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -212,6 +214,80 @@ class Store:
     def integrity_check(self) -> str:
         with self.read() as s:
             return s.execute(text("PRAGMA integrity_check")).scalar() if self.is_sqlite else "ok"
+
+
+class RestoreError(ValueError):
+    """A backup that must not replace the live database; the live database was left untouched."""
+
+
+def _check_backup(path: Path) -> int:
+    """integrity_check and the schema of a database file; returns its schema version or raises RestoreError."""
+    try:
+        con = sqlite3.connect(path)
+        try:
+            problems = [row[0] for row in con.execute("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise RestoreError(f"integrity_check failed: {'; '.join(problems[:3])}")
+            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = (con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                       if "meta" in tables else None)
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:  # not a database, encrypted, truncated header …
+        raise RestoreError(f"not a readable SQLite database ({exc})") from exc
+    # Tables a later schema version adds are created at start (create_all); these must come from the backup.
+    missing = {"users", "offerings", "scenarios", "pairings", "audit_log"} - tables
+    if version is None or missing:
+        why = (["no meta table with schema_version"] if version is None else []) + \
+              ([f"missing tables: {', '.join(sorted(missing))}"] if missing else [])
+        raise RestoreError(f"not a matcher database ({'; '.join(why)})")
+    if not str(version[0]).isdigit() or int(version[0]) > SCHEMA_VERSION:
+        raise RestoreError(f"schema version {version[0]} is not one this version can open (≤ {SCHEMA_VERSION})")
+    return int(version[0])
+
+
+def restore(backup: Path, live: Path) -> Path | None:
+    """Replace the live SQLite database by a backup, safely. Stop the app and every CLI process first.
+
+    The backup is copied into a temp file beside the live database and checked there (integrity_check,
+    meta.schema_version, every table); a bad file raises RestoreError and the live database is untouched.
+    The live database (WAL included) is kept as <name>.before-restore; its -wal/-shm are checkpointed and
+    removed so they can never be replayed onto the restored file; then os.replace swaps the file in.
+    Returns the path of the kept previous database (None if there was none). Indexes are re-synced from the
+    restored rows at the next start (Engine.sync)."""
+    backup, live = Path(backup), Path(live)
+    if not backup.is_file():
+        raise RestoreError(f"{backup} is not a file")
+    live.parent.mkdir(parents=True, exist_ok=True)
+    tmp = live.with_name(f".{live.name}.restore-{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(backup, tmp)
+        _check_backup(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        kept = None
+        if live.exists():
+            kept = live.with_name(live.name + ".before-restore")
+            src, dst = sqlite3.connect(live, timeout=30), sqlite3.connect(kept)
+            try:
+                src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                with dst:
+                    src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+        for suffix in ("-wal", "-shm"):  # a stale WAL must never be replayed onto the restored file
+            live.with_name(live.name + suffix).unlink(missing_ok=True)
+        os.replace(tmp, live)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+    dir_fd = os.open(live.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return kept
 
 
 def row_to_dict(row) -> dict[str, Any]:

@@ -118,3 +118,26 @@ def test_language_switch_changes_labels(platform, accounts):
     assert at.title[0].value == "对接审核"
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value == "Review queue"
+
+
+def test_demo_accounts_are_off_in_the_app_when_disabled(settings):
+    """Demo accounts made by an earlier demo run: with MATCHER_DEMO_ACCOUNTS=false (the fixture's setting) the
+    app turns them off at start, hides the demo hint, refuses their sign-in and ends their open sessions."""
+    from matcher.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+    from matcher.store import Store
+    from ui.resources import get_platform
+
+    demo = {a.role: a for a in ensure_demo_accounts(Store(settings.database_url),
+                                                    settings.model_copy(update={"demo_accounts": True}))}
+    assert not settings.demo_accounts
+    get_platform()  # the app starts
+    at = open_app().run()
+    assert not any("demo-admin" in c.value for c in at.caption)
+    for spec in DEMO_ACCOUNTS:
+        at.text_input(key="login_email").input(spec["email"])
+        at.text_input(key="login_password").input(spec["password"])
+        at.button(key="login_submit").click().run()
+        assert [e.value for e in at.error] == ["This account is deactivated."]
+        assert "auth_user_id" not in at.session_state
+    at = open_app("ui/admin.py", demo["admin"]).run()  # a session opened while the demo was on
+    assert at.warning[0].value == "Please sign in first." and not at.title

@@ -42,11 +42,16 @@ def sign_out() -> None:
 def current_account(platform: Platform) -> Account | None:
     """The signed-in account, re-read from the database on every run: the role in the database is the only
     role that counts (a value planted in session_state grants nothing). Ends idle sessions."""
-    user_id = st.session_state.get(USER_KEY)
+    user_id, seen = st.session_state.get(USER_KEY), st.session_state.get(SEEN_KEY)
     if user_id is None:
         return None
-    idle = time.time() - float(st.session_state.get(SEEN_KEY) or 0)
-    if idle > settings().session_minutes * 60:
+    now = time.time()
+    # sign_in writes an int id and a past time; anything else (a string or bool id, a malformed time, a time
+    # in the future that would never expire) was not written by it and grants nothing.
+    if type(user_id) is not int or type(seen) not in (int, float) or seen > now + 60:
+        sign_out()
+        return None
+    if now - seen > settings().session_minutes * 60:
         sign_out()
         st.session_state["auth_expired"] = True
         return None

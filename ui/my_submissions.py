@@ -13,12 +13,17 @@ CHANGEABLE = {RecordStatus.PENDING, RecordStatus.PUBLISHED}
 
 
 def _pairings(platform, side: Side, record: dict) -> None:
-    found = pairings_of(platform, side, record["id"])
+    # Only published counterparts: a withdrawn or rejected record, or one edited and back in moderation, is
+    # not shown to the other party (contact details included).
+    found = {}
+    for other_id, pairing in pairings_of(platform, side, record["id"]).items():
+        other = platform.store.get_record(OTHER[side], other_id) or {}
+        if other.get("status") == RecordStatus.PUBLISHED:
+            found[other_id] = (pairing, other)
     if not found:
         st.info(t("no_pairings"))
         return
-    for other_id, pairing in found.items():
-        other = platform.store.get_record(OTHER[side], other_id) or {}
+    for other_id, (pairing, other) in found.items():
         with st.container(border=True, key=f"mine_pairing_{pairing['id']}"):
             st.text(f"{other.get('title', other_id)} — {other.get('organization', '')}")
             st.caption(t("pairing_status", status=enum_label("pstatus", pairing["status"]))
