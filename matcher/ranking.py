@@ -78,9 +78,14 @@ def structured_signals(query: dict, cand: dict, query_side: Side) -> dict[str, f
 def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], query_side: Side) -> list[Reason]:
     """Short bilingual reasons, strongest evidence first."""
     tax = load_taxonomy()
-    out = [Reason("text", f"Text relevance {chans['text']:.2f} (meaning {chans['dense']:.2f}, "
-                          f"words {chans['lexical']:.2f})",
-                  f"文本相关度 {chans['text']:.2f}（语义 {chans['dense']:.2f}，词语 {chans['lexical']:.2f}）")]
+    if chans["dense_weight"] > 0:
+        out = [Reason("text", f"Text relevance {chans['text']:.2f} (meaning {chans['dense']:.2f}, "
+                              f"words {chans['lexical']:.2f})",
+                      f"文本相关度 {chans['text']:.2f}（语义 {chans['dense']:.2f}，词语 {chans['lexical']:.2f}）")]
+    else:  # the model cannot read this pair (e.g. Chinese with the default model): words alone decide
+        out = [Reason("text", f"Text relevance {chans['text']:.2f} (words only: the language model cannot "
+                              f"read this text)",
+                      f"文本相关度 {chans['text']:.2f}（仅按词语：语义模型无法读取该文本）")]
     if terms:
         shown = ", ".join(terms[:8])
         out.append(Reason("terms", f"Shared terms: {shown}", f"共同词语：{shown}"))
@@ -134,7 +139,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
             scored.append((score, i, sig))
     # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
     # far as the model can read the pair (none for Chinese with the default model), then a stable id.
-    readable_dense = fusion.dense_weight(query_coverage, doc_coverage) * np.asarray(dense)
+    weight = np.broadcast_to(fusion.dense_weight(query_coverage, doc_coverage), np.shape(dense))
+    readable_dense = weight * np.asarray(dense)
     scored.sort(key=lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),
                                candidates[t[1]]["id"]))
     terms_of = matched_terms if callable(matched_terms) else matched_terms.__getitem__
@@ -142,6 +148,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     for score, i, sig in scored[:k]:
         cand = candidates[i]
         chans = {"text": round(float(text[i]), 4), "dense": round(float(dense[i]), 4),
+                 "dense_weight": round(float(weight[i]), 3),
                  "lexical": round(float(lex_norm[i]), 4), "bm25": round(float(lexical[i]), 4),
                  **{key: round(v, 3) for key, v in sig.items()}}
         ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))

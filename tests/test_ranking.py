@@ -51,3 +51,12 @@ def test_reasons_in_both_languages_without_mixing():
 def test_top_k_and_empty():
     assert len(_rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0], k=1)) == 1
     assert rank_candidates(QUERY, Side.DEMAND, [], np.array([]), np.array([]), 1.0, np.array([]), []) == []
+
+
+def test_reason_says_words_only_when_the_model_cannot_read_the_text():
+    out = rank_candidates(QUERY, Side.DEMAND, CANDS, np.array([0.9, 0.3, 0.35]), np.array([8.0, 1.0, 1.0]),
+                          0.1, np.full(3, 0.2), [[], [], []])
+    assert out[0].channels["dense_weight"] == 0
+    assert "仅按词语" in out[0].reasons[0].zh and "words only" in out[0].reasons[0].en
+    readable = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])
+    assert readable[0].channels["dense_weight"] > 0 and "meaning" in readable[0].reasons[0].en
