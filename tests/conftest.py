@@ -89,3 +89,16 @@ def open_app(page: str = "app.py", account=None, lang: str = "en"):
         at.session_state["auth_user_id"] = account.id
         at.session_state["auth_last_seen"] = time.time()
     return at
+
+
+def merge_stress_report(key: str, figures: dict) -> None:
+    """Add one test module's figures to the JSON file named by MATCHER_STRESS_REPORT (if set)."""
+    import json
+    import os
+    from pathlib import Path
+
+    if target := os.environ.get("MATCHER_STRESS_REPORT"):
+        path = Path(target)
+        report = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        report[key] = figures
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")

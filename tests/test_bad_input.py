@@ -28,6 +28,8 @@ from matcher.records import (MODEL_FOR_SIDE, RecordStatus, RecordValidationError
                              validate_record)
 from matcher.service import Platform
 
+from conftest import merge_stress_report
+
 FULL = os.environ.get("MATCHER_STRESS_FULL") == "1"
 EXAMPLES = 400 if FULL else 20
 HYPO = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -45,15 +47,10 @@ TEXT_FIELDS = ["title", "description", "organization", "region", "keywords", "co
 @pytest.fixture(scope="module", autouse=True)
 def _report_figures():
     yield
-    target = os.environ.get("MATCHER_STRESS_REPORT")
-    if target:
-        path = Path(target)
-        old = json.loads(path.read_text("utf-8")) if path.exists() else {}
-        old["bad_input_full_size" if FULL else "bad_input_ci_size"] = {
-            "examples_per_property": EXAMPLES, "bad_inputs_tried": dict(TRIED),
-            "bad_inputs_total": sum(TRIED.values()), "valid_imports_checked": dict(ACCEPTED),
-            "partly_saved": 0, "crashes": 0}
-        path.write_text(json.dumps(old, indent=2, ensure_ascii=False), "utf-8")
+    merge_stress_report("bad_input_full_size" if FULL else "bad_input_ci_size", {
+        "examples_per_property": EXAMPLES, "bad_inputs_tried": dict(TRIED),
+        "bad_inputs_total": sum(TRIED.values()), "valid_imports_checked": dict(ACCEPTED),
+        "partly_saved": 0, "crashes": 0})
 
 
 @pytest.fixture

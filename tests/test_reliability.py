@@ -35,6 +35,8 @@ from matcher.schema import AuditLog
 from matcher.service import Platform
 from matcher.store import ROW_FOR_SIDE, Store, row_to_dict
 
+from conftest import merge_stress_report
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "reliability_worker.py"
 FULL = os.environ.get("MATCHER_STRESS_FULL") == "1"
@@ -56,12 +58,7 @@ FIGURES: dict[str, dict] = {}
 @pytest.fixture(scope="module", autouse=True)
 def _report_figures():
     yield
-    target = os.environ.get("MATCHER_STRESS_REPORT")
-    if target:
-        path = Path(target)
-        old = json.loads(path.read_text("utf-8")) if path.exists() else {}
-        old.update({"reliability_full_size" if FULL else "reliability_ci_size": FIGURES})
-        path.write_text(json.dumps(old, indent=2, ensure_ascii=False), "utf-8")
+    merge_stress_report("reliability_full_size" if FULL else "reliability_ci_size", FIGURES)
 
 
 def _settings(var_dir: Path) -> Settings:
