@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import threading
 from pathlib import Path
@@ -11,29 +12,50 @@ import faiss
 import numpy as np
 
 
+SINGLE_THREAD_MAX_QUERIES = 4
+# Approximate mode (IVF-Flat), measured in benchmarks/RESULTS.md ("Approximate dense index"): with
+# sqrt(N) lists, probing IVF_NPROBE of them keeps recall@10 >= 0.95 against flat on embedding-like data.
+IVF_NPROBE = 16
+IVF_TRAIN_PER_LIST = 40        # k-means sample: 40 points per list (FAISS warns below 39)
+IVF_REBUILD_GROWTH = 4         # re-cluster once the index has grown 4x past the size it was trained at
+
+
 def int_id(record_id: str) -> int:
     """A stable positive int64 for a string record id (FAISS ids are integers)."""
     return int.from_bytes(hashlib.blake2b(record_id.encode(), digest_size=8).digest(), "big") >> 1
 
 
+def ivf_lists(n: int) -> int:
+    """Number of IVF lists for n vectors: sqrt(n), the usual balance of centroid scan and list scan."""
+    return max(1, int(math.sqrt(n)))
+
+
 class VectorIndex:
     """Cosine similarity on L2-normalised vectors (inner product), keyed by string record ids.
 
-    Exact (flat) by default; from `ann_threshold` vectors on, an HNSW graph answers queries instead
-    (see benchmarks/RESULTS.md for where that pays). Many Streamlit sessions share one instance,
-    so every mutation holds the lock; searches hold it too, because FAISS indexes are not safe to
-    read while another thread mutates them.
+    Exact (flat) search below `ann_threshold` vectors; from there on an IVF-Flat index (faiss) answers:
+    it keeps the full float32 vectors, so `vectors()` still returns exact ones and the engine's dense
+    scores stay exact: only which candidates get nominated is approximate. IVF rather than HNSW because
+    IVF can delete by id (HNSW cannot), which edits and withdrawals need. None means always exact.
+
+    Many Streamlit sessions share one instance, so every mutation holds the lock; searches hold it too,
+    because FAISS indexes are not safe to read while another thread mutates them.
     """
 
-    def __init__(self, dim: int):
-        self.dim = dim
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    def __init__(self, dim: int, ann_threshold: int | None = None):
+        self.dim, self.ann_threshold = dim, ann_threshold
+        self._index: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._trained_at = 0                     # size the IVF was clustered at (0: exact mode)
         self._ids: dict[int, str] = {}          # faiss int id -> record id
         self._hashes: dict[str, str] = {}        # record id -> content hash of the indexed text
         self.lock = threading.RLock()
 
     def __len__(self) -> int:
         return self._index.ntotal
+
+    @property
+    def approximate(self) -> bool:
+        return self._trained_at > 0
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -48,11 +70,16 @@ class VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(record_ids), self.dim)
         ints = np.array([int_id(r) for r in record_ids], dtype=np.int64)
         with self.lock:
-            self._index.remove_ids(ints)
+            # remove_ids scans the whole index (O(N): ~80 ms at 100k flat), so only ids already stored
+            # are removed: adding a new record stays O(1) whatever the index size.
+            present = np.array([i for i, rid in zip(ints, record_ids) if rid in self._hashes], dtype=np.int64)
+            if len(present):
+                self._index.remove_ids(present)
             self._index.add_with_ids(vectors, ints)
             for i, rid, h in zip(ints, record_ids, hashes or [""] * len(record_ids)):
                 self._ids[int(i)] = rid
                 self._hashes[rid] = h
+            self._fit_mode()
 
     def remove(self, record_ids: list[str]) -> int:
         ints = np.array([int_id(r) for r in record_ids], dtype=np.int64)
@@ -61,7 +88,46 @@ class VectorIndex:
             for i, rid in zip(ints, record_ids):
                 self._ids.pop(int(i), None)
                 self._hashes.pop(rid, None)
+            self._fit_mode()
         return int(removed)
+
+    def _fit_mode(self) -> None:
+        """Switch to IVF at the threshold, back to flat below half of it (hysteresis, so a record going
+        back and forth at the boundary does not re-cluster each time), and re-cluster after much growth."""
+        n, limit = self._index.ntotal, self.ann_threshold
+        if not limit:
+            return
+        if not self.approximate and n >= limit:
+            self._rebuild(approximate=True)
+        elif self.approximate and n < limit // 2:
+            self._rebuild(approximate=False)
+        elif self.approximate and n >= IVF_REBUILD_GROWTH * self._trained_at:
+            self._rebuild(approximate=True)
+
+    def _rebuild(self, approximate: bool) -> None:
+        """Move every stored vector into a new flat or IVF index (one k-means: seconds at 0.1-1M vectors)."""
+        ints, data = self._all()
+        if approximate:
+            nlist = ivf_lists(len(ints))
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            index.train(data[rng.choice(len(data), min(len(data), IVF_TRAIN_PER_LIST * nlist), replace=False)])
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)   # reconstruct() and remove_ids() by id
+            index.nprobe = IVF_NPROBE
+            self._trained_at = len(ints)
+        else:
+            index, self._trained_at = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim)), 0
+        if len(ints):
+            index.add_with_ids(data, ints)
+        self._index = index
+
+    def _all(self) -> tuple[np.ndarray, np.ndarray]:
+        """(faiss ids, vectors) of everything stored."""
+        n = self._index.ntotal
+        if isinstance(self._index, faiss.IndexIDMap2):
+            return faiss.vector_to_array(self._index.id_map).astype(np.int64), self._index.index.reconstruct_n(0, n)
+        ints = np.array(list(self._ids), dtype=np.int64)
+        return ints, (self._index.reconstruct_batch(ints) if n else np.zeros((0, self.dim), np.float32))
 
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """Top-k (record id, cosine) per query row."""
@@ -69,7 +135,16 @@ class VectorIndex:
         with self.lock:
             if self._index.ntotal == 0:
                 return [[] for _ in range(len(queries))]
-            scores, ints = self._index.search(queries, min(k, self._index.ntotal))
+            # One query is answered on one thread: OpenMP's fork/join costs more than it saves for a
+            # single scan, and with several sessions querying at once (2 cores) the spinning threads
+            # made a 100k flat search ~3x slower (benchmarks/RESULTS.md). Batches keep all threads.
+            threads = faiss.omp_get_max_threads()
+            if len(queries) <= SINGLE_THREAD_MAX_QUERIES:
+                faiss.omp_set_num_threads(1)
+            try:
+                scores, ints = self._index.search(queries, min(k, self._index.ntotal))
+            finally:
+                faiss.omp_set_num_threads(threads)
             return [[(self._ids[int(i)], float(s)) for s, i in zip(srow, irow) if i >= 0]
                     for srow, irow in zip(scores, ints)]
 
@@ -88,14 +163,17 @@ class VectorIndex:
         with self.lock:
             tmp_index, tmp_ids = folder / "vectors.faiss.tmp", folder / "ids.json.tmp"
             faiss.write_index(self._index, str(tmp_index))
-            tmp_ids.write_text(json.dumps({"dim": self.dim, "hashes": self._hashes}), encoding="utf-8")
+            tmp_ids.write_text(json.dumps({"dim": self.dim, "hashes": self._hashes,
+                                           "trained_at": self._trained_at}), encoding="utf-8")
             os.replace(tmp_index, folder / "vectors.faiss")
             os.replace(tmp_ids, folder / "ids.json")
 
     @classmethod
-    def load(cls, folder: Path, dim: int) -> "VectorIndex":
-        """Load a saved index; an unreadable or mismatched one comes back empty (the caller re-indexes)."""
-        index = cls(dim)
+    def load(cls, folder: Path, dim: int, ann_threshold: int | None = None) -> "VectorIndex":
+        """Load a saved index; an unreadable or mismatched one comes back empty (the caller re-indexes).
+
+        The mode follows ann_threshold, not the file: a flat file past the threshold comes back as IVF."""
+        index = cls(dim, ann_threshold)
         try:
             meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
             loaded = faiss.read_index(str(folder / "vectors.faiss"))
@@ -103,7 +181,15 @@ class VectorIndex:
             return index
         if meta.get("dim") != dim or loaded.d != dim or loaded.ntotal != len(meta["hashes"]):
             return index
-        index._index = faiss.IndexIDMap2(loaded) if not isinstance(loaded, faiss.IndexIDMap2) else loaded
+        if isinstance(loaded, faiss.IndexIVFFlat):
+            loaded.nprobe = IVF_NPROBE
+            index._trained_at = int(meta.get("trained_at") or loaded.ntotal or 1)
+        elif not isinstance(loaded, faiss.IndexIDMap2):
+            loaded = faiss.IndexIDMap2(loaded)
+        index._index = loaded
         index._hashes = dict(meta["hashes"])
         index._ids = {int_id(rid): rid for rid in index._hashes}
+        if index.approximate and not ann_threshold:
+            index._rebuild(approximate=False)
+        index._fit_mode()
         return index

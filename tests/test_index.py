@@ -59,3 +59,53 @@ def test_concurrent_writes_and_searches_stay_consistent():
     for t in threads:
         t.join()
     assert not errors and len(idx) == 400
+
+
+def _clustered(rows, dim=16, centres=20, seed=2):
+    """Unit vectors around a few centres: embedding-like neighbourhoods, unlike uniform random vectors."""
+    rng = np.random.default_rng(seed)
+    c = rng.normal(size=(centres, dim))
+    x = c[rng.integers(0, centres, rows)] + rng.normal(scale=0.3, size=(rows, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_approximate_mode_switches_on_at_threshold_and_keeps_the_api():
+    idx = VectorIndex(16, ann_threshold=500)
+    vecs = _clustered(800)
+    idx.upsert([f"r{i}" for i in range(499)], vecs[:499], [str(i) for i in range(499)])
+    assert not idx.approximate
+    idx.upsert([f"r{i}" for i in range(499, 800)], vecs[499:], [str(i) for i in range(499, 800)])
+    assert idx.approximate and len(idx) == 800
+    assert idx.search(vecs[7:8], 1)[0][0][0] == "r7"
+    assert np.allclose(idx.vectors(["r5", "nope"])[0], vecs[5]) and not idx.vectors(["nope"]).any()
+    idx.upsert(["r5"], vecs[6:7], ["new"])                     # replace in place
+    assert len(idx) == 800 and idx.hashes["r5"] == "new" and np.allclose(idx.vectors(["r5"])[0], vecs[6])
+    assert idx.remove(["r7", "zzz"]) == 1 and len(idx) == 799
+    assert "r7" not in {rid for rid, _ in idx.search(vecs[7:8], 10)[0]}
+
+
+def test_approximate_recall_against_flat():
+    vecs = _clustered(3000, seed=3)
+    ids = [f"r{i}" for i in range(3000)]
+    flat, ivf = VectorIndex(16), VectorIndex(16, ann_threshold=1000)
+    flat.upsert(ids, vecs)
+    ivf.upsert(ids, vecs)
+    queries = _clustered(50, seed=4)
+    hits = [len({r for r, _ in a} & {r for r, _ in b}) / 10
+            for a, b in zip(flat.search(queries, 10), ivf.search(queries, 10))]
+    assert ivf.approximate and np.mean(hits) >= 0.9
+
+
+def test_approximate_save_load_and_fall_back_to_flat(tmp_path):
+    idx = VectorIndex(16, ann_threshold=300)
+    vecs = _clustered(400)
+    idx.upsert([f"r{i}" for i in range(400)], vecs, [str(i) for i in range(400)])
+    idx.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, 16, ann_threshold=300)
+    assert loaded.approximate and loaded.hashes == idx.hashes
+    assert loaded.search(vecs[3:4], 1)[0][0][0] == "r3"
+    exact = VectorIndex.load(tmp_path, 16)                   # no threshold: exact search again
+    assert not exact.approximate and exact.search(vecs[3:4], 1)[0][0][0] == "r3"
+    loaded.remove([f"r{i}" for i in range(260)])             # below half the threshold: back to flat
+    assert not loaded.approximate and len(loaded) == 140
+    assert np.allclose(loaded.vectors(["r399"])[0], vecs[399])
