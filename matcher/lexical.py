@@ -8,8 +8,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -119,19 +119,39 @@ def _default_taxonomy():
 
 @dataclass(frozen=True)
 class LexicalResult:
-    """One query scored once: the top records, every positive score, the query's terms and self-score."""
+    """One query scored once: the top records, any record's score, the query's terms and self-score.
+
+    Base-index scores stay in the numpy array bm25s returned (looked up by position) instead of a dict of
+    every positive score: common terms (and single CJK characters) hit most records, and building that
+    dict cost ~100 ms per query at 100k records (benchmarks/RESULTS.md).
+    """
     top: list[tuple[str, float]]
-    positive: dict[str, float]
     tokens: list[str]
     expansion: list[str]
     self_score: float
+    base: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # by base position
+    pos: Mapping[str, int] = field(default_factory=dict)        # record id -> base position
+    pending: Mapping[str, float] = field(default_factory=dict)  # scores of records added since the build
 
     @property
     def terms(self) -> tuple[list[str], list[str]]:
         return self.tokens, self.expansion
 
+    @property
+    def positive(self) -> dict[str, float]:
+        """Every record with a positive score (builds a dict over all hits: slow on large corpora)."""
+        order = {p: rid for rid, p in self.pos.items()}
+        hits = np.flatnonzero(self.base > 0)
+        return {**{order[int(i)]: float(self.base[i]) for i in hits}, **self.pending}
+
+    def score(self, rid: str) -> float:
+        if rid in self.pending:
+            return self.pending[rid]
+        p = self.pos.get(rid)
+        return float(self.base[p]) if p is not None else 0.0
+
     def scores_for(self, ids: Sequence[str]) -> np.ndarray:
-        return np.array([self.positive.get(str(rid), 0.0) for rid in ids], dtype=np.float32)
+        return np.array([self.score(str(rid)) for rid in ids], dtype=np.float32)
 
 
 class LexicalIndex:
@@ -249,25 +269,31 @@ class LexicalIndex:
         """Score the query once against every record: its top k, any record's score, and its terms."""
         bm = self._ready()
         toks, extra = self.query_terms(query_text)
-        scores: dict[str, float] = {}
-        if bm is not None:
-            base = np.zeros(len(self._order), dtype=np.float32)
-            # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
-            if own := bm.get_tokens_ids(toks):
-                base += bm.get_scores(own)
-            if self.expansion_weight and (syn := bm.get_tokens_ids(extra)):
-                base += self.expansion_weight * bm.get_scores(syn)
-            for pos in (self._pos[rid] for rid in self._masked if rid in self._pos):
-                base[pos] = 0.0
-            hits = np.flatnonzero(base > 0)
-            scores = dict(zip((self._order[i] for i in hits), base[hits].tolist()))
-            if self._pending:
-                weights = Counter(toks)
-                for tok in extra:
-                    weights[tok] += self.expansion_weight
-                scores.update(self._score_pending(bm, weights))
-        top = heapq.nlargest(k, scores.items(), key=lambda kv: kv[1]) if k > 0 else []
-        return LexicalResult(top, scores, toks, extra, self._self_score(bm, toks))
+        if bm is None:
+            return LexicalResult([], toks, extra, self._self_score(bm, toks))
+        base = np.zeros(len(self._order), dtype=np.float32)
+        # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
+        if own := bm.get_tokens_ids(toks):
+            base += bm.get_scores(own)
+        if self.expansion_weight and (syn := bm.get_tokens_ids(extra)):
+            base += self.expansion_weight * bm.get_scores(syn)
+        if self._masked:
+            base[[self._pos[rid] for rid in self._masked if rid in self._pos]] = 0.0
+        pending: dict[str, float] = {}
+        if self._pending:
+            weights = Counter(toks)
+            for tok in extra:
+                weights[tok] += self.expansion_weight
+            pending = self._score_pending(bm, weights)
+        top: list[tuple[str, float]] = []
+        if k > 0:
+            # Top k of the base array without visiting every hit in Python, then merged with pending.
+            cut = np.argpartition(-base, k - 1)[:k] if k < len(base) else np.arange(len(base))
+            # Keep every record tied with the k-th score, so ties are ordered by id as the ranking does.
+            cut = np.flatnonzero(base >= max(base[cut].min(initial=0.0), 1e-12)) if len(cut) else cut
+            top = [(self._order[i], float(base[i])) for i in cut if base[i] > 0]
+            top = heapq.nsmallest(k, [*top, *pending.items()], key=lambda kv: (-kv[1], kv[0]))
+        return LexicalResult(top, toks, extra, self._self_score(bm, toks), base, self._pos, pending)
 
     def scores(self, query_text: str, ids: Sequence[str] | None = None) -> np.ndarray:
         """Raw BM25 scores for the given ids (0.0 for ids not indexed), or for all records in `ids` order."""
