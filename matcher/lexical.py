@@ -289,8 +289,9 @@ class LexicalIndex:
         if k > 0:
             # Top k of the base array without visiting every hit in Python, then merged with pending.
             cut = np.argpartition(-base, k - 1)[:k] if k < len(base) else np.arange(len(base))
-            # Keep every record tied with the k-th score, so ties are ordered by id as the ranking does.
-            cut = np.flatnonzero(base >= max(base[cut].min(initial=0.0), 1e-12)) if len(cut) else cut
+            # Keep every record tied with the k-th score, so ties are ordered by id as the ranking does
+            # (only those: sorting every hit in Python cost ~70 ms per query at 100k records).
+            cut = np.flatnonzero(base >= max(float(base[cut].min()), 1e-12)) if len(cut) else cut
             top = [(self._order[i], float(base[i])) for i in cut if base[i] > 0]
             top = heapq.nsmallest(k, [*top, *pending.items()], key=lambda kv: (-kv[1], kv[0]))
         return LexicalResult(top, toks, extra, self._self_score(bm, toks), base, self._pos, pending)

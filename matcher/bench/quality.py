@@ -1,0 +1,98 @@
+"""nDCG@10 on the labelled sets: the engine against txtai hybrid, and the ONNX encoders against torch."""
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from matcher.bench.baselines import TxtaiHybrid
+from matcher.bench.corpus import compose, load_vocabulary
+from matcher.config import PROJECT_ROOT
+from matcher.records import record_text
+
+LABELLED = PROJECT_ROOT.parent / "shared" / "benchmarks" / "sts-retrieval"
+
+
+def labelled_sets(opts) -> list[tuple[str, Path]]:
+    root = Path(opts.get("labelled") or LABELLED)
+    return [(lang, root / lang) for lang in ("zh", "en") if (root / lang / "qrels.csv").exists()]
+
+
+def engine_ndcg(encoder, settings, folder: Path) -> dict:
+    from matcher.evaluate import evaluate_dir
+
+    report = evaluate_dir(folder, settings, encoder, modes=("dense", "hybrid"))
+    return {m: round(v["ndcg@10"], 4) for m, v in report["modes"].items()}
+
+
+def quality_runs(folder: Path, searchers: dict[str, Callable[[list[str], list[str]], Callable[[str], list[str]]]]) -> dict:
+    """nDCG@10 etc. of each searcher factory (ids, texts) -> search(text) on a labelled folder."""
+    from matcher.metrics import evaluate_run
+    from matcher.service import read_qrels
+
+    def rows(name):
+        with open(folder / name, encoding="utf-8-sig", newline="") as f:
+            return list(csv.DictReader(f))
+    offers, scen, qrels = rows("offerings.csv"), rows("scenarios.csv"), read_qrels(folder / "qrels.csv")
+    queries = {r["id"]: record_text(r) for r in scen if any(g > 0 for g in qrels.get(r["id"], {}).values())}
+    ids, texts = [r["id"] for r in offers], [record_text(r) for r in offers]
+    out = {}
+    for name, factory in searchers.items():
+        search = factory(ids, texts)
+        out[name] = evaluate_run({qid: search(t) for qid, t in queries.items()}, qrels, k=10)
+    return out
+
+
+def quality_bench(encoder, settings, opts) -> dict:
+    """nDCG@10 on the labelled sets: the engine's hybrid (and dense) against txtai hybrid, same model."""
+    from matcher.encoder import resolve_model_path
+
+    out = {}
+    for lang, folder in labelled_sets(opts):
+        ours = engine_ndcg(encoder, settings, folder)
+        row = {"engine_hybrid_ndcg10": ours["hybrid"], "engine_dense_ndcg10": ours["dense"]}
+        if opts.get("txtai"):
+            path = resolve_model_path(opts["model"])
+            runs = quality_runs(folder, {"txtai": lambda ids, texts: TxtaiHybrid(path, ids, texts).search})
+            row["txtai_hybrid_ndcg10"] = round(runs["txtai"]["ndcg@10"], 4)
+        out[lang] = row
+    return out
+
+
+def onnx_bench(encoder, settings, opts, torch_ndcg: dict | None = None) -> dict:
+    """texts/s of ONNX fp32 and int8 against the torch encoder, and their nDCG@10 change.
+
+    Args:
+        torch_ndcg: {lang: {"hybrid", "dense"}} of the torch encoder if already measured (quality_bench).
+    """
+    from matcher.bench.onnx_export import OnnxEncoder, export_onnx
+
+    files = export_onnx(Path(opts.get("cache_dir") or settings.var_dir / "bench") / "onnx", opts["model"])
+    texts = [record_text(r) for r in compose(load_vocabulary(), "supply", opts["encode_sample"], seed=3)]
+
+    def rate(enc) -> float:
+        enc.encode(texts[:16])
+        t = time.perf_counter()
+        enc.encode(texts)
+        return len(texts) / (time.perf_counter() - t)
+    torch_rate = rate(encoder)
+    ref = encoder.encode(texts[:128])
+    base = torch_ndcg or {lang: engine_ndcg(encoder, settings, f) for lang, f in labelled_sets(opts)}
+    out = {"torch_texts_per_s": round(torch_rate, 1),
+           "export": "torch.onnx (opset 17) + onnxruntime quantize_dynamic (QInt8 weights)",
+           "torch_ndcg10": base}
+    for kind, path in files.items():
+        enc = OnnxEncoder(path, opts["model"])
+        r = rate(enc)
+        row = {"texts_per_s": round(r, 1), "speedup_vs_torch": round(r / torch_rate, 2),
+               "mean_cosine_to_torch": round(float(np.mean(np.sum(enc.encode(texts[:128]) * ref, axis=1))), 4)}
+        for lang, folder in labelled_sets(opts):
+            q = engine_ndcg(enc, settings, folder)
+            row[f"{lang}_hybrid_ndcg10"] = q["hybrid"]
+            row[f"{lang}_hybrid_ndcg10_delta"] = round(q["hybrid"] - base[lang]["hybrid"], 4)
+            row[f"{lang}_dense_ndcg10_delta"] = round(q["dense"] - base[lang]["dense"], 4)
+        out[kind] = row
+    return out
