@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench-smoke clean
+.PHONY: run test clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)

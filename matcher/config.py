@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the runtime database, indexes and logs (git-ignored).")
     db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db.")
     model: str = Field(BUNDLED_MODEL, description="sentence-transformers model: hub name, local path, or the bundled default.")
-    encoder: str = Field("sentence-transformers", description="Encoder backend: sentence-transformers, onnx, or fake (tests only).")
+    encoder: str = Field("sentence-transformers", description="Encoder backend: sentence-transformers, onnx (int8, exported once into var_dir), or fake (tests only).")
     taxonomy_path: Path = Field(DATA_DIR / "taxonomy.csv", description="Industry codes, names, keywords and synonym groups.")
     demo_dir: Path = Field(DATA_DIR / "demo", description="Demo offerings, scenarios and labels loaded at first start.")
     seed_demo: bool = Field(True, description="Load the demo data when the database is empty at app start.")

@@ -19,7 +19,7 @@ class Encoder(Protocol):
     name: str
     dim: int
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
 
     def coverage(self, text: str) -> float:
         """Share of the text's content the model can actually read (1.0 = all of it)."""
@@ -49,7 +49,7 @@ class SentenceTransformerEncoder:
             self.model, "get_embedding_dimension") else int(self.model.get_sentence_embedding_dimension())
         self._unk = self.model.tokenizer.unk_token
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
@@ -93,5 +93,15 @@ def create_encoder(settings: Settings) -> Encoder:
     if settings.encoder == "fake":
         return FakeEncoder()
     if settings.encoder == "onnx":
-        return SentenceTransformerEncoder(settings.model, backend="onnx")
+        # sentence-transformers' backend="onnx" needs optimum, which pins transformers 4.x; the model is
+        # exported once with torch.onnx and int8-quantised with onnxruntime instead (benchmarks/RESULTS.md).
+        from matcher.bench.onnx_export import OnnxEncoder, export_onnx
+
+        files = export_onnx(settings.var_dir / "onnx" / safe_name(settings.model), settings.model)
+        return OnnxEncoder(files["int8"], settings.model)
     return SentenceTransformerEncoder(settings.model)
+
+
+def safe_name(name: str) -> str:
+    """A model name or path as one folder name (index and export folders are kept per model)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-80:]

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from matcher.config import Settings
-from matcher.encoder import Encoder
+from matcher.encoder import Encoder, safe_name
 from matcher.index import VectorIndex
 from matcher.lexical import LexicalIndex
 from matcher.ranking import Filters, Suggestion, rank_candidates
@@ -98,7 +98,7 @@ class Engine:
 
     def __init__(self, settings: Settings, store: Store, encoder: Encoder):
         self.settings, self.store, self.encoder = settings, store, encoder
-        root = settings.index_dir / _safe_name(encoder.name)
+        root = settings.index_dir / safe_name(encoder.name)
         self.sides = {side: SideIndex(root / side.value, encoder.dim, settings.ann_threshold) for side in Side}
         self.taxonomy = load_taxonomy()
 
@@ -235,7 +235,3 @@ class Engine:
             # building ~150 ORM instances per match was its largest cost after BM25 (benchmarks/RESULTS.md).
             return [dict(m) for m in s.execute(select(row_cls.__table__)
                                                .where(row_cls.id.in_(record_ids))).mappings()]
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-80:]

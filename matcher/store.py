@@ -189,10 +189,16 @@ class Store:
         return out
 
     def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Cache vectors; hashes already cached are left as they are (same model and text, same vector)."""
         with self.write() as s:
-            for h, vec in vectors.items():
-                s.merge(Embedding(model=model, content_hash=h, dim=int(vec.shape[0]),
-                                  vector=np.asarray(vec, dtype=np.float32).tobytes()))
+            hashes = list(vectors)
+            known: set[str] = set()
+            for chunk in range(0, len(hashes), 500):
+                known.update(s.scalars(select(Embedding.content_hash).where(
+                    Embedding.model == model, Embedding.content_hash.in_(hashes[chunk:chunk + 500]))))
+            s.add_all(Embedding(model=model, content_hash=h, dim=int(vec.shape[0]),
+                                vector=np.asarray(vec, dtype=np.float32).tobytes())
+                      for h, vec in vectors.items() if h not in known)
 
     # --- maintenance -------------------------------------------------------------------------
 

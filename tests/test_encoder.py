@@ -34,3 +34,12 @@ def test_factory_and_fake_encoder():
     a, b = fake.encode(["车身减重", "车身减重"])
     assert a @ b == pytest.approx(1.0) and fake.coverage("中文") == 1.0
     assert FakeEncoder(reads_cjk=False).coverage("中文ab") == 0.5
+
+
+def test_onnx_int8_option_exports_offline_and_agrees_with_torch(model, tmp_path):
+    onnx = create_encoder(Settings(encoder="onnx", var_dir=tmp_path))
+    texts = ["Battery pack overheats during fast charging", "Thermal management film that cools battery packs"]
+    a, b = onnx.encode(texts), model.encode(texts)
+    assert a.shape == b.shape == (2, 384)
+    assert (a * b).sum(axis=1).min() > 0.85                    # int8 weights: close to, not equal to, torch
+    assert (tmp_path / "onnx").exists() and onnx.coverage("石墨烯导热膜") < 0.5
