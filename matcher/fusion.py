@@ -46,13 +46,6 @@ def normalise_lexical(bm25: np.ndarray, reference: float | None = None) -> np.nd
     return np.clip(bm25 / reference, 0.0, 1.0)
 
 
-def minmax(x: np.ndarray) -> np.ndarray:
-    """(x - min) / (max - min); all zeros for a constant array. Relative only, used for comparisons."""
-    x = np.asarray(x, dtype=np.float64)
-    lo, hi = x.min(initial=np.inf), x.max(initial=-np.inf)
-    return (x - lo) / (hi - lo) if len(x) and hi > lo else np.zeros_like(x)
-
-
 def readability(coverage: np.ndarray | float, floor: float = COVERAGE_FLOOR) -> np.ndarray | float:
     """Coverage rescaled so `floor` and below are 0 and full coverage is 1 (linear in between)."""
     r = np.clip((np.asarray(coverage, dtype=np.float64) - floor) / (1.0 - floor), 0.0, 1.0)

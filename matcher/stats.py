@@ -30,17 +30,6 @@ def records_by_industry(store: Store, lang: str = "en", statuses: tuple[str, ...
     return pd.DataFrame(rows, columns=["industry", "industry_name", "side", "count"])
 
 
-def records_by_status(store: Store) -> pd.DataFrame:
-    """Columns: side, status, count (moderation workload)."""
-    rows = []
-    with store.read() as s:
-        for side in Side:
-            row_cls = ROW_FOR_SIDE[side]
-            rows += [(side.value, st, n) for st, n in
-                     s.execute(select(row_cls.status, func.count()).group_by(row_cls.status))]
-    return pd.DataFrame(rows, columns=["side", "status", "count"])
-
-
 def pairings_by_status(store: Store) -> pd.DataFrame:
     """Columns: status, count; every pipeline status appears, in pipeline order, zero if none."""
     with store.read() as s:

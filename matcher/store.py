@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.records import (FieldError, RecordStatus, RecordValidationError, Side, content_hash, detect_language,
                              new_id)
-from matcher.schema import (SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow, utcnow)
+from matcher.schema import SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow
 from matcher.taxonomy import load_taxonomy
 
 ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import uuid
 import zipfile
 from collections import Counter
-from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import text
 
 from matcher.config import Settings

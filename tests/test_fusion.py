@@ -53,8 +53,6 @@ def test_normalisers():
     assert fusion.normalise_lexical(np.array([0.0, 2.0, 8.0]), 4.0) == pytest.approx([0, 0.25, 1.0])
     assert fusion.normalise_lexical(np.array([1.0, 2.0])) == pytest.approx([0.5, 1.0])   # no reference
     assert fusion.normalise_lexical(np.zeros(3)) == pytest.approx([0, 0, 0])
-    assert fusion.minmax(np.array([2.0, 4.0, 3.0])) == pytest.approx([0, 1, 0.5])
-    assert fusion.minmax(np.array([1.0, 1.0])) == pytest.approx([0, 0])
 
 
 def test_readable_and_unreadable_candidates_share_one_scale():

@@ -33,7 +33,7 @@ from matcher.records import PairingStatus as P
 from matcher.records import ReasonCode, RecordStatus, Side, validate_record
 from matcher.schema import AuditLog
 from matcher.service import Platform
-from matcher.store import ROW_FOR_SIDE, Store, row_to_dict
+from matcher.store import Store
 
 from conftest import merge_stress_report
 
