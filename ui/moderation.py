@@ -4,7 +4,7 @@ import streamlit as st
 from matcher.records import ReasonCode, RecordStatus, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import enum_label, industry_label, t
-from ui.widgets import flash, md_escape, status_table
+from ui.widgets import flash, md_escape, pick_record
 
 FIELDS = ["organization", "industry", "region", "keywords", "maturity", "required_maturity", "budget_wan",
           "deadline", "indicators", "contact_name", "contact_email", "contact_phone"]
@@ -34,13 +34,9 @@ def render() -> None:
         return
     rows = [{"id": r["id"], "side": t(f"side_{side.value}"), "title": r["title"], "organization": r["organization"],
              "created_at": r["created_at"]} for side, r in pending]
-    st.dataframe(status_table(rows, {"id": "col_id", "side": "col_side", "title": "col_title",
-                                     "organization": "col_org", "created_at": "col_created"}),
-                 hide_index=True, key="mod_table")
-    by_id = {r["id"]: (side, r) for side, r in pending}
-    picked = st.selectbox(t("mod_pick"), list(by_id), key="mod_pick",
-                          format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
-    side, record = by_id[picked]
+    side, record = pick_record(pending, rows, {"id": "col_id", "side": "col_side", "title": "col_title",
+                                              "organization": "col_org", "created_at": "col_created"},
+                               key="mod", label_key="mod_pick")
     with st.container(border=True):
         _details(record)
     reason = st.selectbox(t("reason_code"), [None, *ReasonCode], key="mod_reason",

@@ -7,7 +7,7 @@ from ui import record_form
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, t
 from ui.suggestions import contact_block, pairings_of, suggestion_list
-from ui.widgets import flash, status_table
+from ui.widgets import flash, pick_record
 
 CHANGEABLE = {RecordStatus.PENDING, RecordStatus.PUBLISHED}
 
@@ -71,13 +71,9 @@ def render() -> None:
         return
     rows = [{"id": r["id"], "side": t(f"side_{side.value}"), "title": r["title"],
              "status": enum_label("rstatus", r["status"]), "created_at": r["created_at"]} for side, r in mine]
-    st.dataframe(status_table(rows, {"id": "col_id", "side": "col_side", "title": "col_title",
-                                     "status": "col_status", "created_at": "col_created"}),
-                 hide_index=True, key="mine_table")
-    by_id = {r["id"]: (side, r) for side, r in mine}
-    picked = st.selectbox(t("my_pick"), list(by_id), key="mine_pick",
-                          format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
-    side, record = by_id[picked]
+    side, record = pick_record(mine, rows, {"id": "col_id", "side": "col_side", "title": "col_title",
+                                           "status": "col_status", "created_at": "col_created"},
+                               key="mine", label_key="my_pick")
     tabs = st.tabs([t("tab_suggestions"), t("tab_pairings"), t("tab_edit"), t("tab_withdraw")])
     with tabs[0]:
         suggestion_list(platform, account, side, record["id"])

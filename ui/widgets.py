@@ -95,6 +95,18 @@ def status_table(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     return df.rename(columns={c: t(k) for c, k in columns.items()})
 
 
+def pick_record(pairs: list[tuple], rows: list[dict], columns: dict[str, str], key: str,
+                label_key: str) -> tuple:
+    """A table of records (rows, one per (side, record) pair) and a selectbox to pick one of them.
+
+    Returns the picked (side, record) pair. Widget keys: f"{key}_table" and f"{key}_pick"."""
+    st.dataframe(status_table(rows, columns), hide_index=True, key=f"{key}_table")
+    by_id = {record["id"]: (side, record) for side, record in pairs}
+    picked = st.selectbox(t(label_key), list(by_id), key=f"{key}_pick",
+                          format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
+    return by_id[picked]
+
+
 def flash(key: str) -> None:
     """Show (once) a success message stored under key by the previous run."""
     message = st.session_state.pop(key, None)
