@@ -137,13 +137,6 @@ class LexicalResult:
     def terms(self) -> tuple[list[str], list[str]]:
         return self.tokens, self.expansion
 
-    @property
-    def positive(self) -> dict[str, float]:
-        """Every record with a positive score (builds a dict over all hits: slow on large corpora)."""
-        order = {p: rid for rid, p in self.pos.items()}
-        hits = np.flatnonzero(self.base > 0)
-        return {**{order[int(i)]: float(self.base[i]) for i in hits}, **self.pending}
-
     def score(self, rid: str) -> float:
         if rid in self.pending:
             return self.pending[rid]

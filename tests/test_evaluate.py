@@ -6,6 +6,7 @@ Figures measured on this machine (python -m matcher evaluate DIR), nDCG@10:
     demo     bm25 0.797   dense 0.378  hybrid 0.819
 Peers on the same sets (measured by the project brief): txtai hybrid zh 0.852, en 0.957; dense-only en 0.959.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,8 @@ def encoder():
 def test_hybrid_beats_each_channel_and_the_peers(name, encoder, tmp_path):
     folder, peer = CASES[name]
     if not folder.exists():
-        pytest.fail(f"benchmark folder missing: {folder}")
+        # The STS sets live outside the repository (../shared, beside the checkout in CI): CI must have them.
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"benchmark folder missing: {folder}")
     report = evaluate_dir(folder, Settings(var_dir=tmp_path), encoder)
     modes = {m: v["ndcg@10"] for m, v in report["modes"].items()}
     assert modes["hybrid"] >= max(modes["bm25"], modes["dense"]), modes
