@@ -25,7 +25,7 @@ def _timed(fn) -> float:
 
 def main() -> None:
     from matcher.auth import authenticate
-    from matcher.records import Side
+    from matcher.domain.records import Side
 
     os.environ["MATCHER_VAR_DIR"] = tempfile.mkdtemp(prefix="matcher-app-speed-")
     os.environ["MATCHER_LANGUAGE"] = "en"

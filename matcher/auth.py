@@ -10,9 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select, update
 
 from matcher.config import Settings
-from matcher.records import Role
-from matcher.schema import OfferingRow, ScenarioRow, User, utcnow
-from matcher.store import Store, row_to_dict
+from matcher.domain.records import Role
+from matcher.storage.schema import OfferingRow, ScenarioRow, User, utcnow
+from matcher.storage.store import Store, row_to_dict
 
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from matcher.config import get_settings
-from matcher.records import RecordValidationError, Side
+from matcher.domain.records import RecordValidationError, Side
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 SIDE_BY_NAME = {"offerings": Side.SUPPLY, "scenarios": Side.DEMAND}
@@ -66,8 +66,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from matcher.exporting import export_rows
-    from matcher.io import write_table
+    from matcher.io.exporting import export_rows
+    from matcher.io.imports import write_table
 
     platform = _platform(sync=False)
     fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
@@ -78,7 +78,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_match(args) -> int:
-    from matcher.ranking import Filters
+    from matcher.search.ranking import Filters
 
     platform = _platform()
     filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity)
@@ -106,8 +106,8 @@ def cmd_match(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from matcher.encoder import create_encoder
-    from matcher.evaluate import evaluate_dir
+    from matcher.search.encoders import create_encoder
+    from matcher.search.evaluate import evaluate_dir
 
     settings = get_settings()
     bar = tqdm(desc="evaluate", unit="q", file=sys.stderr, leave=False, disable=args.json)
@@ -138,7 +138,7 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from matcher.store import Store
+    from matcher.storage.store import Store
 
     store = Store(get_settings().database_url)
     store.backup(Path(args.file))
@@ -147,7 +147,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from matcher.store import RestoreError, restore
+    from matcher.storage.store import RestoreError, restore
 
     url = get_settings().database_url
     if not url.startswith("sqlite:///") or ":memory:" in url:
@@ -171,7 +171,7 @@ def cmd_create_user(args) -> int:
     import getpass
 
     from matcher.auth import AuthError, create_user
-    from matcher.store import Store
+    from matcher.storage.store import Store
 
     password = args.password or getpass.getpass("password: ")
     try:

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher import review
+from matcher.workflow import review
 from matcher.config import Settings
-from matcher.encoder import create_encoder
-from matcher.engine import OTHER, Engine
-from matcher.io import parse_records
-from matcher.ranking import Filters, Suggestion
-from matcher.records import RecordStatus, Side, validate_record
-from matcher.store import Store
+from matcher.search.encoders import create_encoder
+from matcher.search.engine import OTHER, Engine
+from matcher.io.imports import parse_records
+from matcher.search.ranking import Filters, Suggestion
+from matcher.domain.records import RecordStatus, Side, validate_record
+from matcher.storage.store import Store
 
 Progress = Callable[[float, str], None]
 

@@ -61,7 +61,7 @@ SCENARIOS = [
 @pytest.fixture
 def seeded(platform):
     """Two published offerings and two published scenarios (pairings are saved as they are published)."""
-    from matcher.records import RecordStatus, Side
+    from matcher.domain.records import RecordStatus, Side
 
     ids = {Side.SUPPLY: [platform.submit(Side.SUPPLY, o, "test", status=RecordStatus.PUBLISHED) for o in OFFERINGS],
            Side.DEMAND: [platform.submit(Side.DEMAND, s, "test", status=RecordStatus.PUBLISHED) for s in SCENARIOS]}

@@ -29,7 +29,7 @@ def record(worker: int, i: int) -> dict:
 
 def submit(var_dir: str, worker: int, n: int, start_file: str, out: str) -> None:
     from matcher.config import Settings
-    from matcher.records import RecordStatus, Side
+    from matcher.domain.records import RecordStatus, Side
     from matcher.service import Platform
 
     settings = Settings(var_dir=Path(var_dir), encoder="fake", seed_demo=False)

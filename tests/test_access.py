@@ -13,9 +13,9 @@ import pytest
 from google.protobuf import text_format
 
 from conftest import OFFERINGS, SCENARIOS, open_app
-from matcher import review
+from matcher.workflow import review
 from matcher.auth import Account, create_user, set_active
-from matcher.records import PairingStatus, RecordStatus, Role, Side
+from matcher.domain.records import PairingStatus, RecordStatus, Role, Side
 from ui.auth_gate import PAGES
 from ui.i18n import TEXT
 

@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from matcher.records import PairingStatus, ReasonCode, RecordStatus, Role, Maturity
+from matcher.domain.records import PairingStatus, ReasonCode, RecordStatus, Role, Maturity
 from ui.i18n import TEXT
 
 ALLOWED_LATIN = {"CSV", "XLSX", "MB", "S", "D"}  # file formats and units

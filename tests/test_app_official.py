@@ -3,10 +3,10 @@ dashboard, and the admin's account page."""
 import io
 
 from conftest import open_app
-from matcher import review
+from matcher.workflow import review
 from matcher.auth import authenticate
-from matcher.records import PairingStatus, RecordStatus, Side
-from matcher.schema import AuditLog
+from matcher.domain.records import PairingStatus, RecordStatus, Side
+from matcher.storage.schema import AuditLog
 
 
 def _audit(platform, entity: str, entity_id) -> list[AuditLog]:
@@ -124,8 +124,8 @@ def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
 
 def test_export_buttons_and_bytes(platform, accounts, seeded):
     import openpyxl
-    from matcher.exporting import export_rows
-    from matcher.io import export_bytes
+    from matcher.io.exporting import export_rows
+    from matcher.io.imports import export_bytes
 
     at = open_app("ui/import_export.py", accounts["official"]).run()
     assert {b.key for b in at.get("download_button")} >= {"export_csv", "export_xlsx"} or at.get("download_button")

@@ -1,8 +1,8 @@
 """AppTest: enterprise forms (errors per field, nothing saved; good input saved with suggestions), near-duplicate
 warning, my submissions (edit, withdraw, interest, contact after approval)."""
 from conftest import OFFERINGS, open_app
-from matcher import review
-from matcher.records import PairingStatus, RecordStatus, Side
+from matcher.workflow import review
+from matcher.domain.records import PairingStatus, RecordStatus, Side
 
 
 def _fill(at, prefix: str, **values) -> None:
@@ -75,7 +75,7 @@ def test_user_text_is_rendered_inert(platform, accounts, seeded):
 
 
 def _own(platform, side, record_id, account):
-    from matcher.store import ROW_FOR_SIDE
+    from matcher.storage.store import ROW_FOR_SIDE
     with platform.store.write() as s:
         s.get(ROW_FOR_SIDE[side], record_id).owner_id = account.id
 

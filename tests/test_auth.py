@@ -5,9 +5,9 @@ import pytest
 
 from matcher import auth
 from matcher.cli import main
-from matcher.records import Role
-from matcher.schema import User
-from matcher.store import Store
+from matcher.domain.records import Role
+from matcher.storage.schema import User
+from matcher.storage.store import Store
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_demo_accounts_on_and_off(store, settings):
 def test_user_creation_is_audited(store):
     from sqlalchemy import select
 
-    from matcher.schema import AuditLog
+    from matcher.storage.schema import AuditLog
     account = auth.create_user(store, "n@x.co", "password-1", Role.OFFICIAL, "Org", actor="admin@x.co")
     with store.read() as s:
         row = s.scalar(select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == str(account.id)))

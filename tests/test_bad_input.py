@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import text
 
 from matcher.config import Settings
-from matcher.io import (HEADERS_ZH, UploadError, check_upload, export_bytes, parse_records, read_table,
+from matcher.io.imports import (HEADERS_ZH, UploadError, check_upload, export_bytes, parse_records, read_table,
                         write_table)
-from matcher.records import (MODEL_FOR_SIDE, RecordStatus, RecordValidationError, Side, validate_many,
+from matcher.domain.records import (MODEL_FOR_SIDE, RecordStatus, RecordValidationError, Side, validate_many,
                              validate_record)
 from matcher.service import Platform
 

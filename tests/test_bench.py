@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from matcher.bench.corpus import compose, load_vocabulary
-from matcher.records import Side, record_text, validate_record
+from matcher.domain.records import Side, record_text, validate_record
 
 KEYS = ["hybrid_p50_ms", "hybrid_p95_ms", "baseline_p50_ms", "speedup_vs_baseline", "txtai_p50_ms", "add_one_ms",
         "bytes_per_vector", "encode_texts_per_s", "encode_texts_per_s_plain"]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from matcher.config import Settings
-from matcher.encoder import FakeEncoder, SentenceTransformerEncoder, create_encoder
+from matcher.search.encoders import FakeEncoder, SentenceTransformerEncoder, create_encoder
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import shutil
 import pytest
 
 from matcher.config import Settings
-from matcher.encoder import FakeEncoder
-from matcher.records import RecordStatus, RecordValidationError, Side
+from matcher.search.encoders import FakeEncoder
+from matcher.domain.records import RecordStatus, RecordValidationError, Side
 from matcher.service import Platform
 
 OFFERINGS = [
@@ -51,7 +51,7 @@ def test_matches_both_directions_with_reasons(platform):
 def test_free_text_match_and_pairings_saved(platform):
     found = platform.engine.match_text("battery heat dissipation", Side.DEMAND, k=2)
     assert found[0].offering_id == "O-2" and found[0].scenario_id is None
-    from matcher import review
+    from matcher.workflow import review
     assert any(p["offering_id"] == "O-1" for p in review.list_pairings(platform.store))
 
 

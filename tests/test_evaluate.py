@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from matcher.config import Settings
-from matcher.encoder import SentenceTransformerEncoder
-from matcher.evaluate import evaluate_dir
+from matcher.search.encoders import SentenceTransformerEncoder
+from matcher.search.evaluate import evaluate_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 STS = ROOT.parent / "shared" / "benchmarks" / "sts-retrieval"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from matcher import fusion
+from matcher.search import fusion
 
 
 def test_dense_weight_falls_with_coverage():

@@ -3,7 +3,7 @@ import threading
 
 import numpy as np
 
-from matcher.index import VectorIndex
+from matcher.search.index import VectorIndex
 
 
 def _unit(rows, dim=8, seed=0):

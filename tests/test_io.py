@@ -1,4 +1,4 @@
-"""Tests for matcher.io: imports in every encoding and format, refusals, and formula-safe exports."""
+"""Tests for matcher.io.imports: imports in every encoding and format, refusals, and formula-safe exports."""
 from __future__ import annotations
 
 import csv
@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from matcher import config, taxonomy
-from matcher.io import (UploadError, check_upload, export_bytes, neutralise, parse_records, read_table,
+from matcher import config
+from matcher.domain import taxonomy
+from matcher.io.imports import (UploadError, check_upload, export_bytes, neutralise, parse_records, read_table,
                         write_table)
-from matcher.records import RecordValidationError, ScenarioIn, Side
+from matcher.domain.records import RecordValidationError, ScenarioIn, Side
 
 ZH_HEADER = "标题,简介,单位,行业,技术成熟度,联系电话,编号\n"
 ZH_ROWS = ("光伏清洗机器人,无水清洗光伏板,某新能源公司,光伏,中试,010-12345678,A001\n"

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from matcher.lexical import TOKENIZER_VERSION, LexicalIndex, expand, tokenize
-from matcher.taxonomy import Taxonomy
+from matcher.search.lexical import TOKENIZER_VERSION, LexicalIndex, expand, tokenize
+from matcher.domain.taxonomy import Taxonomy
 
 TAX = Taxonomy(industries={}, synonym_groups=[("机器视觉", "machine vision", "视觉检测"),
                                               ("无人机", "drone", "uav")])

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from matcher.metrics import evaluate_run, mrr, ndcg_at_k, recall_at_k
+from matcher.search.metrics import evaluate_run, mrr, ndcg_at_k, recall_at_k
 
 
 def test_ndcg_single_relevant_at_rank_two():

@@ -1,8 +1,8 @@
 """Ranking over arrays: fused order, soft structured signals, hard filters only on request, reasons."""
 import numpy as np
 
-from matcher.ranking import Filters, rank_candidates
-from matcher.records import Side
+from matcher.search.ranking import Filters, rank_candidates
+from matcher.domain.records import Side
 
 QUERY = {"id": "S-1", "industry": "photovoltaics", "region": "武进区", "required_maturity": "small_batch"}
 CANDS = [

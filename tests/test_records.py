@@ -1,7 +1,7 @@
 """Validation of offerings and scenarios: every bad field named, in zh and en."""
 import pytest
 
-from matcher.records import (RecordValidationError, ScenarioIn, Side, detect_language, record_text,
+from matcher.domain.records import (RecordValidationError, ScenarioIn, Side, detect_language, record_text,
                              validate_many, validate_record)
 
 GOOD = {"title": "石墨烯导热膜", "description": "导热系数1500 W/m·K", "organization": "常州某材料公司"}

@@ -24,16 +24,16 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-from matcher import review
+from matcher.workflow import review
 from matcher.config import Settings
-from matcher.index import VectorIndex
-from matcher.lexical import LexicalIndex
-from matcher.ranking import Reason, Suggestion
-from matcher.records import PairingStatus as P
-from matcher.records import ReasonCode, RecordStatus, Side, validate_record
-from matcher.schema import AuditLog
+from matcher.search.index import VectorIndex
+from matcher.search.lexical import LexicalIndex
+from matcher.search.ranking import Reason, Suggestion
+from matcher.domain.records import PairingStatus as P
+from matcher.domain.records import ReasonCode, RecordStatus, Side, validate_record
+from matcher.storage.schema import AuditLog
 from matcher.service import Platform
-from matcher.store import Store
+from matcher.storage.store import Store
 
 from conftest import merge_stress_report
 

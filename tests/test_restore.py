@@ -6,9 +6,9 @@ import sqlite3
 import pytest
 
 from matcher.cli import main
-from matcher.records import RecordStatus, Side
+from matcher.domain.records import RecordStatus, Side
 from matcher.service import Platform
-from matcher.store import Store
+from matcher.storage.store import Store
 
 RECORDS_BEFORE, RECORDS_AFTER = 40, 25
 

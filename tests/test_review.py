@@ -1,11 +1,11 @@
 """Pairing workflow: transitions, optimistic versioning, audit trail, suggestions saved once."""
 import pytest
 
-from matcher import review
-from matcher.ranking import Reason, Suggestion
-from matcher.records import PairingStatus as P
-from matcher.records import ReasonCode, Side, validate_record
-from matcher.store import Store
+from matcher.workflow import review
+from matcher.search.ranking import Reason, Suggestion
+from matcher.domain.records import PairingStatus as P
+from matcher.domain.records import ReasonCode, Side, validate_record
+from matcher.storage.store import Store
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Structured signals are soft, bounded and neutral when unknown."""
 import pytest
 
-from matcher import signals
+from matcher.search import signals
 
 
 def test_region_fit_districts_and_cities():

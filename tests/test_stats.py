@@ -1,6 +1,6 @@
 """Dashboard figures on a small real database (fake encoder)."""
-from matcher import review, stats
-from matcher.records import PairingStatus, Side
+from matcher.workflow import review, stats
+from matcher.domain.records import PairingStatus, Side
 
 
 def test_counts_by_industry_and_status(platform, seeded):

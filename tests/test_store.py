@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from matcher.records import RecordStatus, RecordValidationError, Side, validate_record
-from matcher.store import Store
+from matcher.domain.records import RecordStatus, RecordValidationError, Side, validate_record
+from matcher.storage.store import Store
 
 
 def _rec(side=Side.SUPPLY, **kw):

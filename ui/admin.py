@@ -2,7 +2,7 @@
 import streamlit as st
 
 from matcher.auth import AuthError, create_user, list_users, set_active
-from matcher.records import Role
+from matcher.domain.records import Role
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, lang, t
 from ui.widgets import flash, md_escape, status_table

@@ -6,7 +6,7 @@ import time
 import streamlit as st
 
 from matcher.auth import Account, get_account
-from matcher.records import Role
+from matcher.domain.records import Role
 from matcher.service import Platform
 from ui.i18n import enum_label, t
 from ui.resources import get_platform, settings

@@ -2,7 +2,7 @@
 import altair as alt
 import streamlit as st
 
-from matcher import stats
+from matcher.workflow import stats
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import enum_label, lang, t
 from ui.resources import settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from matcher.config import Settings
-from matcher.taxonomy import load_taxonomy
+from matcher.domain.taxonomy import load_taxonomy
 
 LANGUAGES = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each shown in its own language, never translated

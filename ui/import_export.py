@@ -1,9 +1,9 @@
 """Page: bulk import of offerings/scenarios (CSV or XLSX, all rows or none) and export as CSV/XLSX."""
 import streamlit as st
 
-from matcher.exporting import export_rows
-from matcher.io import UploadError, check_upload, export_bytes
-from matcher.records import RecordValidationError, Side
+from matcher.io.exporting import export_rows
+from matcher.io.imports import UploadError, check_upload, export_bytes
+from matcher.domain.records import RecordValidationError, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import TEXT, lang, t
 from ui.resources import settings

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from matcher.auth import DEMO_ACCOUNTS, AuthError, authenticate, create_user
-from matcher.records import Role
+from matcher.domain.records import Role
 from ui.auth_gate import sign_in
 from ui.i18n import lang, t
 from ui.resources import get_platform, settings

@@ -1,7 +1,7 @@
 """Page: officials publish or reject newly submitted offerings and scenarios, with a reason."""
 import streamlit as st
 
-from matcher.records import ReasonCode, RecordStatus, Side
+from matcher.domain.records import ReasonCode, RecordStatus, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import enum_label, industry_label, t
 from ui.widgets import flash, md_escape, pick_record

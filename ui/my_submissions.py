@@ -1,8 +1,8 @@
 """Page: an enterprise's own offerings and scenarios: suggestions, pairings, edit, withdraw."""
 import streamlit as st
 
-from matcher.engine import OTHER
-from matcher.records import RecordStatus, Role, Side
+from matcher.search.engine import OTHER
+from matcher.domain.records import RecordStatus, Role, Side
 from ui import record_form
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, t

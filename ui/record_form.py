@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from matcher.records import Maturity, RecordValidationError, Side, validate_record
+from matcher.domain.records import Maturity, RecordValidationError, Side, validate_record
 from ui.i18n import enum_label, industry_codes, industry_label, lang, t
 
 TEXT_FIELDS = ["title", "description", "organization", "region", "keywords", "contact_name", "contact_email",

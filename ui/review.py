@@ -2,8 +2,8 @@
 (singly or in bulk), and show each pairing's audit history."""
 import streamlit as st
 
-from matcher import review
-from matcher.records import PairingStatus, ReasonCode, Side
+from matcher.workflow import review
+from matcher.domain.records import PairingStatus, ReasonCode, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
 from ui.resources import settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from matcher.auth import Account
-from matcher.engine import OTHER
-from matcher.records import RecordStatus, Role, Side
+from matcher.search.engine import OTHER
+from matcher.domain.records import RecordStatus, Role, Side
 from matcher.service import Platform
 from ui import record_form
 from ui.auth_gate import require_role

@@ -1,5 +1,5 @@
 """Page: an enterprise submits an offering (a new technology or product)."""
-from matcher.records import Side
+from matcher.domain.records import Side
 from ui.submit_common import submit_page
 
 submit_page(Side.SUPPLY)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from matcher import review
+from matcher.workflow import review
 from matcher.auth import Account
-from matcher.engine import OTHER
-from matcher.records import PairingStatus, RecordStatus, Side
+from matcher.search.engine import OTHER
+from matcher.domain.records import PairingStatus, RecordStatus, Side
 from matcher.service import Platform
 from ui.i18n import enum_label, lang, t
 from ui.widgets import explanation, md_escape

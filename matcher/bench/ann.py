@@ -1,4 +1,4 @@
-"""Approximate dense index (the engine's IVF-Flat mode, matcher.index) against exact flat search.
+"""Approximate dense index (the engine's IVF-Flat mode, matcher.search.index) against exact flat search.
 
 Three kinds of data, labelled in the results:
 - real: the cached real encodings of composed records, queried by real encodings of new query texts;
@@ -17,7 +17,7 @@ import numpy as np
 
 from matcher.bench.baselines import percentiles
 from matcher.bench.vectors import perturb, random_unit
-from matcher.index import IVF_NPROBE, VectorIndex
+from matcher.search.index import IVF_NPROBE, VectorIndex
 
 NPROBES = (4, 8, 16, 32, 64, 128, 256)
 TARGET_RECALL = 0.95

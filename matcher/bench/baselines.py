@@ -10,8 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from matcher.fusion import DENSE_WEIGHT_MAX
-from matcher.lexical import tokenize
+from matcher.search.fusion import DENSE_WEIGHT_MAX
+from matcher.search.lexical import tokenize
 
 
 def percentiles(ms: list[float]) -> tuple[float, float]:
@@ -33,7 +33,7 @@ class NumpyBM25Baseline:
 
     def __init__(self, model, ids: list[str], texts: list[str], vectors: np.ndarray,
                  tokens: list[list[str]] | None = None):
-        """tokens: the texts already tokenised by matcher.lexical.tokenize (saves a pass at 100k)."""
+        """tokens: the texts already tokenised by matcher.search.lexical.tokenize (saves a pass at 100k)."""
         from rank_bm25 import BM25Okapi
 
         t = time.perf_counter()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matcher.config import DATA_DIR
-from matcher.taxonomy import load_taxonomy
+from matcher.domain.taxonomy import load_taxonomy
 
 ZH_OFFER = [
     "{org}推出{kw1}技术，可用于{kw2}，{syn}表现突出，已在{region}完成{mat}验证。",

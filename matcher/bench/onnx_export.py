@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.config import BUNDLED_MODEL
-from matcher.encoder import resolve_model_path
+from matcher.search.encoders import resolve_model_path
 
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 

@@ -11,7 +11,7 @@ import numpy as np
 from matcher.bench.baselines import TxtaiHybrid
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.config import PROJECT_ROOT
-from matcher.records import record_text
+from matcher.domain.records import record_text
 
 LABELLED = PROJECT_ROOT.parent / "shared" / "benchmarks" / "sts-retrieval"
 
@@ -22,7 +22,7 @@ def labelled_sets(opts) -> list[tuple[str, Path]]:
 
 
 def engine_ndcg(encoder, settings, folder: Path) -> dict:
-    from matcher.evaluate import evaluate_dir
+    from matcher.search.evaluate import evaluate_dir
 
     report = evaluate_dir(folder, settings, encoder, modes=("dense", "hybrid"))
     return {m: round(v["ndcg@10"], 4) for m, v in report["modes"].items()}
@@ -30,7 +30,7 @@ def engine_ndcg(encoder, settings, folder: Path) -> dict:
 
 def quality_runs(folder: Path, searchers: dict[str, Callable[[list[str], list[str]], Callable[[str], list[str]]]]) -> dict:
     """nDCG@10 etc. of each searcher factory (ids, texts) -> search(text) on a labelled folder."""
-    from matcher.metrics import evaluate_run
+    from matcher.search.metrics import evaluate_run
     from matcher.service import read_qrels
 
     def rows(name):
@@ -48,7 +48,7 @@ def quality_runs(folder: Path, searchers: dict[str, Callable[[list[str], list[st
 
 def quality_bench(encoder, settings, opts) -> dict:
     """nDCG@10 on the labelled sets: the engine's hybrid (and dense) against txtai hybrid, same model."""
-    from matcher.encoder import resolve_model_path
+    from matcher.search.encoders import resolve_model_path
 
     out = {}
     for lang, folder in labelled_sets(opts):

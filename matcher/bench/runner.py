@@ -10,7 +10,7 @@ from matcher.bench.corpus import compose, load_vocabulary
 from matcher.bench.scaling import bench_size
 from matcher.bench.vectors import VectorCache
 from matcher.config import get_settings
-from matcher.records import record_text
+from matcher.domain.records import record_text
 
 
 def run(sizes: list[int], opts: dict) -> dict:
@@ -18,7 +18,7 @@ def run(sizes: list[int], opts: dict) -> dict:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
-    from matcher.encoder import SentenceTransformerEncoder
+    from matcher.search.encoders import SentenceTransformerEncoder
 
     load_start, started = os.getloadavg(), time.perf_counter()
     settings = get_settings()

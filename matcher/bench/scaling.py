@@ -9,7 +9,7 @@ from matcher.bench.baselines import NumpyBM25Baseline, SklearnDense, TxtaiHybrid
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.bench.vectors import PrecomputedEncoder, VectorCache, rss_mb
 from matcher.config import Settings, get_settings
-from matcher.records import Side, record_text, validate_record
+from matcher.domain.records import Side, record_text, validate_record
 
 STORED_SCENARIOS = 200   # the demand side's size; queries are new scenario texts posted as free text
 TXTAI_SELF_ENCODE_MAX = 2000   # above this txtai gets the same precomputed corpus vectors (not re-encoded)
@@ -29,8 +29,8 @@ def encode_rates(encoder, texts: list[str]) -> dict:
 
 def bench_size(n: int, encoder, cache: VectorCache, opts: dict) -> dict:
     """Every per-size figure for a corpus of n offerings (see RESULTS.md for what each one means)."""
-    from matcher.engine import Engine
-    from matcher.store import Store
+    from matcher.search.engine import Engine
+    from matcher.storage.store import Store
 
     vocab = load_vocabulary()
     offers = compose(vocab, "supply", n)
@@ -115,7 +115,7 @@ def add_one(engine, store, vocab, n: int, repeats: int = 5) -> dict:
     most every SAVE_EVERY_SECONDS."""
     import numpy as np
 
-    from matcher.engine import SAVE_EVERY_SECONDS
+    from matcher.search.engine import SAVE_EVERY_SECONDS
 
     side = engine.sides[Side.SUPPLY]
     encoded_before, bm25_before = engine.encoder.encoded, side.lexical._bm25
@@ -178,7 +178,7 @@ def baselines(n: int, encoder, offers, texts, vectors, tokens, queries, opts) ->
     out["sklearn_dense_p50_ms"] = round(percentiles(time_queries(sk.search, queries))[0], 2)
     del sk
     if opts.get("txtai"):
-        from matcher.encoder import resolve_model_path
+        from matcher.search.encoders import resolve_model_path
 
         precomputed = vectors if n > min(opts["txtai_encode_max"], TXTAI_SELF_ENCODE_MAX) else None
         tx = TxtaiHybrid(resolve_model_path(opts["model"]), ids, texts, precomputed, model)

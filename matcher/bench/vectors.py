@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.records import content_hash
+from matcher.domain.records import content_hash
 
 NOISE = 0.75   # per-vector Gaussian noise norm: a perturbed copy has cosine ~0.8 to its source
 

@@ -85,7 +85,7 @@ def seed_database(env: dict[str, str]) -> None:
 def _seed() -> None:
     from matcher.auth import create_user
     from matcher.config import Settings
-    from matcher.records import RecordStatus, Role, Side
+    from matcher.domain.records import RecordStatus, Role, Side
     from matcher.service import Platform
 
     platform = Platform.open(Settings())

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from matcher import fusion, signals
-from matcher.records import MATURITY_ZH, Maturity, Side
-from matcher.taxonomy import load_taxonomy
+from matcher.search import fusion, signals
+from matcher.domain.records import MATURITY_ZH, Maturity, Side
+from matcher.domain.taxonomy import load_taxonomy
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from matcher.config import get_settings
-from matcher.records import (FIELD_NAMES_ZH, MODEL_FOR_SIDE, FieldError, Maturity, OfferingIn,
+from matcher.domain.records import (FIELD_NAMES_ZH, MODEL_FOR_SIDE, FieldError, Maturity, OfferingIn,
                              RecordValidationError, ScenarioIn, Side, validate_many)
 
 Source = str | Path | bytes | bytearray | IO[bytes]
@@ -192,7 +192,7 @@ def _clean(cell: str | None) -> str | None:
 def _normalise_values(rows: list[dict[str, str | None]]) -> None:
     names: dict[str, str] = {}
     if any(r.get("industry") for r in rows):
-        from matcher.taxonomy import load_taxonomy  # late import: only files with an industry need it
+        from matcher.domain.taxonomy import load_taxonomy  # late import: only files with an industry need it
 
         for code, ind in load_taxonomy().industries.items():
             names.update({ind.name_zh.strip().lower(): code, ind.name_en.strip().lower(): code})

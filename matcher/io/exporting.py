@@ -1,9 +1,9 @@
 """Rows for export (CLI and download buttons): records of either side, or pairings with both titles."""
 from __future__ import annotations
 
-from matcher import review
-from matcher.records import Side
-from matcher.store import Store
+from matcher.workflow import review
+from matcher.domain.records import Side
+from matcher.storage.store import Store
 
 RECORD_COLUMNS = ["id", "title", "description", "organization", "industry", "industry_inferred", "maturity",
                   "region", "keywords", "budget_wan", "deadline", "indicators", "required_maturity",

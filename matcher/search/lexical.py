@@ -109,7 +109,7 @@ def expand(tokens: Sequence[str], taxonomy) -> list[str]:
 
 def _default_taxonomy():
     try:
-        from matcher.taxonomy import load_taxonomy
+        from matcher.domain.taxonomy import load_taxonomy
 
         return load_taxonomy()
     except (OSError, KeyError, ValueError) as exc:  # no taxonomy files yet: search without expansion

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from matcher.ranking import Suggestion
-from matcher.records import PairingStatus as P
-from matcher.records import ReasonCode
-from matcher.schema import AuditLog, OfferingRow, Pairing, ScenarioRow, utcnow
-from matcher.store import Store, row_to_dict
+from matcher.search.ranking import Suggestion
+from matcher.domain.records import PairingStatus as P
+from matcher.domain.records import ReasonCode
+from matcher.storage.schema import AuditLog, OfferingRow, Pairing, ScenarioRow, utcnow
+from matcher.storage.store import Store, row_to_dict
 
 # Where a pairing may go from each status. Rejected pairings can be reopened for review.
 TRANSITIONS: dict[P, set[P]] = {

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from matcher.config import DATA_DIR
-from matcher.records import MATURITY_RANK, Maturity
+from matcher.domain.records import MATURITY_RANK, Maturity
 
 NEUTRAL = 0.5
 

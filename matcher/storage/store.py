@@ -13,10 +13,10 @@ import numpy as np
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.records import (FieldError, RecordStatus, RecordValidationError, Side, content_hash, detect_language,
+from matcher.domain.records import (FieldError, RecordStatus, RecordValidationError, Side, content_hash, detect_language,
                              new_id)
-from matcher.schema import SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow
-from matcher.taxonomy import load_taxonomy
+from matcher.storage.schema import SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow
+from matcher.domain.taxonomy import load_taxonomy
 
 ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}
 ENTITY_FOR_SIDE = {Side.SUPPLY: "offering", Side.DEMAND: "scenario"}

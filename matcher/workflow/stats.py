@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, select
 
-from matcher.records import PairingStatus, RecordStatus, Side
-from matcher.schema import OfferingRow, Pairing, ScenarioRow
-from matcher.store import ROW_FOR_SIDE, Store
-from matcher.taxonomy import load_taxonomy
+from matcher.domain.records import PairingStatus, RecordStatus, Side
+from matcher.storage.schema import OfferingRow, Pairing, ScenarioRow
+from matcher.storage.store import ROW_FOR_SIDE, Store
+from matcher.domain.taxonomy import load_taxonomy
 
 UNCLASSIFIED = {"zh": "未分类", "en": "Unclassified"}
 

@@ -124,7 +124,7 @@ class _RecordIn(BaseModel):
     @field_validator("industry")
     @classmethod
     def _industry_known(cls, value: str | None) -> str | None:
-        from matcher.taxonomy import load_taxonomy  # late import: taxonomy is data, loaded once
+        from matcher.domain.taxonomy import load_taxonomy  # late import: taxonomy is data, loaded once
 
         try:
             known = load_taxonomy().industries

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Callable
 
 from matcher.config import Settings
-from matcher.engine import Engine
-from matcher.io import parse_records
-from matcher.metrics import evaluate_run
-from matcher.records import RecordStatus, Side, record_text
+from matcher.search.engine import Engine
+from matcher.io.imports import parse_records
+from matcher.search.metrics import evaluate_run
+from matcher.domain.records import RecordStatus, Side, record_text
 from matcher.service import read_qrels
-from matcher.store import Store
+from matcher.storage.store import Store
 
 MODES = ("bm25", "dense", "hybrid")
 K = 10

@@ -14,13 +14,13 @@ import numpy as np
 from sqlalchemy import select
 
 from matcher.config import Settings
-from matcher.encoder import Encoder, safe_name
-from matcher.index import VectorIndex
-from matcher.lexical import LexicalIndex
-from matcher.ranking import Filters, Suggestion, rank_candidates
-from matcher.records import RecordStatus, Side, content_hash, record_text
-from matcher.store import ROW_FOR_SIDE, Store, row_to_dict
-from matcher.taxonomy import load_taxonomy
+from matcher.search.encoders import Encoder, safe_name
+from matcher.search.index import VectorIndex
+from matcher.search.lexical import LexicalIndex
+from matcher.search.ranking import Filters, Suggestion, rank_candidates
+from matcher.domain.records import RecordStatus, Side, content_hash, record_text
+from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
+from matcher.domain.taxonomy import load_taxonomy
 
 try:
     import fcntl

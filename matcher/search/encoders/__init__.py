@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from matcher.config import BUNDLED_MODEL, Settings
-from matcher.records import CJK_CHAR
+from matcher.domain.records import CJK_CHAR
 
 
 @runtime_checkable

@@ -1,0 +1,1 @@
+"""Domain records: listings, taxonomy (and, as they come, organisations and indicators)."""

@@ -1,0 +1,1 @@
+"""CSV/XLSX import and export."""

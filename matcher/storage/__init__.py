@@ -1,0 +1,1 @@
+"""Storage: schema, the SQLAlchemy store, backup and restore."""

@@ -1,0 +1,1 @@
+"""Workflow: the review pipeline and its statistics."""
