@@ -105,6 +105,34 @@ def cmd_match(args) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args) -> int:
+    from matcher.search.calibrate import calibrate
+    from matcher.search.encoders import create_encoder
+    from matcher.search.encoders.base import profile_path
+
+    settings = get_settings()
+    encoder = create_encoder(settings)
+    profile, report = calibrate([Path(d) for d in args.dirs], settings, encoder, folds=args.folds,
+                                log=lambda m: print(m, file=sys.stderr))
+    out = Path(args.out) if args.out else settings.var_dir / "profiles"
+    target = profile_path(encoder.name, out) if out.suffix != ".json" else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(profile.to_json(), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report))
+        return EXIT_OK
+    print(f"profile of {encoder.name} written to {target}")
+    print(f"calibration: {report['calibration']}")
+    print(f"{'set':10s} {'queries':>7s} {'dense':>7s} {'bm25':>7s} {'before':>7s} {'fitted':>7s} {'CV-sets':>7s} {'CV-5f':>7s}")
+    cv = report["cross_validated"]
+    folds = next(k for k in cv if k.endswith("_fold"))
+    for name, n in report["sets"].items():
+        print(f"{name:10s} {n:7d} {report['single_channel']['dense'][name]:7.4f} "
+              f"{report['single_channel']['bm25'][name]:7.4f} {report['before'][name]:7.4f} "
+              f"{report['in_sample'][name]:7.4f} {cv['leave_one_set_out'][name]:7.4f} {cv[folds][name]:7.4f}")
+    return EXIT_OK
+
+
 def cmd_evaluate(args) -> int:
     from matcher.search.encoders import create_encoder
     from matcher.search.evaluate import evaluate_dir
@@ -245,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("calibrate", help="fit the encoder's cosine floor and dense weights from labelled folders")
+    p.add_argument("dirs", nargs="+", help="labelled folders (offerings.csv, scenarios.csv, qrels.csv)")
+    p.add_argument("--folds", type=int, default=5, help="query folds for the cross-validated figures")
+    p.add_argument("--out", help="folder (or .json file) for the profile; default <var_dir>/profiles")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("create-user", help="create an account (the first admin, or officials)")
     p.add_argument("--role", choices=["admin", "official", "enterprise"], required=True)

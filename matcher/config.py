@@ -21,8 +21,8 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the runtime database, indexes and logs (git-ignored).")
     db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db.")
-    model: str = Field(BUNDLED_MODEL, description="sentence-transformers model: hub name, local path, or the bundled default.")
-    encoder: str = Field("sentence-transformers", description="Encoder backend: sentence-transformers, onnx (int8, exported once into var_dir), or fake (tests only).")
+    encoder: str = Field("use", description="Encoder backend: use (multilingual USE v3, the default), sentence-transformers, onnx (int8, exported once into var_dir), e5 (multilingual-e5-small 4-bit), or fake (tests only).")
+    model: str = Field(BUNDLED_MODEL, description="Model of the sentence-transformers and onnx backends: hub name, local path, or the bundled all-MiniLM-L6-v2.")
     taxonomy_path: Path = Field(DATA_DIR / "taxonomy.csv", description="Industry codes, names, keywords and synonym groups.")
     demo_dir: Path = Field(DATA_DIR / "demo", description="Demo offerings, scenarios and labels loaded at first start.")
     seed_demo: bool = Field(True, description="Load the demo data when the database is empty at app start.")

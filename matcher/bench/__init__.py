@@ -5,7 +5,6 @@ vectors     real encodings cached on disk, perturbed copies past a budget, RSS
 baselines   numpy + rank_bm25, sklearn brute force, txtai hybrid
 scaling     per corpus size: ingest, hybrid latency, add-one, memory (and the baselines)
 quality     nDCG@10 on the labelled sets; ONNX encoders against torch
-onnx_export offline ONNX export (fp32, dynamic int8) and an ONNX Runtime encoder
 ann         the engine's IVF mode against flat: recall@10, speed-up, switch-over size
 runner      one run of everything, and the targets met or missed
 report      benchmarks/RESULTS.md from the run's JSON

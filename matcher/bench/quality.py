@@ -68,7 +68,7 @@ def onnx_bench(encoder, settings, opts, torch_ndcg: dict | None = None) -> dict:
     Args:
         torch_ndcg: {lang: {"hybrid", "dense"}} of the torch encoder if already measured (quality_bench).
     """
-    from matcher.bench.onnx_export import OnnxEncoder, export_onnx
+    from matcher.search.encoders.onnx import OnnxEncoder, export_onnx
 
     files = export_onnx(Path(opts.get("cache_dir") or settings.var_dir / "bench") / "onnx", opts["model"])
     texts = [record_text(r) for r in compose(load_vocabulary(), "supply", opts["encode_sample"], seed=3)]

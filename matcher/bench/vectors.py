@@ -81,7 +81,7 @@ class PrecomputedEncoder:
 
     def __init__(self, encoder, known: dict[str, np.ndarray]):
         self.inner, self.known = encoder, known
-        self.name, self.dim = encoder.name, encoder.dim
+        self.name, self.dim, self.profile = encoder.name, encoder.dim, encoder.profile
         self.encoded = 0
 
     def encode(self, texts, batch_size=64, progress=False):

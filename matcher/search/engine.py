@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import select
@@ -34,6 +34,18 @@ CANDIDATES_PER_CHANNEL = 100   # each channel nominates this many; both channels
 # nothing, because sync() at start re-adds the missing ids from the embedding cache.
 SAVE_EVERY_SECONDS = 30.0
 OTHER = {Side.SUPPLY: Side.DEMAND, Side.DEMAND: Side.SUPPLY}
+
+
+@dataclass
+class CandidatePool:
+    """One query's candidates, aligned arrays: what rank_candidates (and calibration) need."""
+    records: list[dict]
+    dense: np.ndarray           # cosine to the query
+    lexical: np.ndarray         # raw BM25
+    doc_coverage: np.ndarray    # share of each candidate the model reads
+    query_coverage: float
+    lexical_ref: float          # the query's BM25 against itself
+    terms: Callable[[int], list[str]]
 
 
 @dataclass
@@ -204,7 +216,15 @@ class Engine:
 
     def match(self, query: dict, side: Side, k: int | None = None,
               filters: Filters | None = None) -> list[Suggestion]:
-        k = k or self.settings.top_k
+        pool = self.candidates(query, side)
+        if pool is None:
+            return []
+        return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
+                               pool.doc_coverage, pool.terms, k or self.settings.top_k, filters,
+                               lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration)
+
+    def candidates(self, query: dict, side: Side) -> CandidatePool | None:
+        """The published counterparts either channel nominates for the query, with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
         qvec = self.embed([text], remember=query.get("id") is not None)
@@ -215,7 +235,7 @@ class Engine:
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:
-                return []
+                return None
             dense = target.vectors.vectors(ids) @ qvec[0]
             lexical = lex.scores_for(ids)
             doc_cov = np.array([target.coverage.get(rid, 1.0) for rid in ids])
@@ -223,10 +243,11 @@ class Engine:
                       if r["status"] == RecordStatus.PUBLISHED}
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
+
         def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms
             return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms)
-        return rank_candidates(query, side, cands, dense[keep], lexical[keep], self.encoder.coverage(text),
-                               doc_cov[keep], terms, k, filters, lexical_ref=lex.self_score)
+        return CandidatePool(cands, dense[keep], lexical[keep], doc_cov[keep], self.encoder.coverage(text),
+                             lex.self_score, terms)
 
     def _fetch(self, side: Side, record_ids: list[str]) -> list[dict]:
         row_cls = ROW_FOR_SIDE[side]

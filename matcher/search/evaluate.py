@@ -6,8 +6,9 @@ It is loaded into a temporary database and index, so the user's own data is neve
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from matcher.config import Settings
 from matcher.search.engine import Engine
@@ -21,21 +22,36 @@ MODES = ("bm25", "dense", "hybrid")
 K = 10
 
 
-def evaluate_dir(folder: Path, settings: Settings, encoder, progress: Callable[[int, int], None] | None = None,
-                 modes: tuple[str, ...] = MODES) -> dict:
-    """Returns {"n_queries": N, "modes": {mode: {"ndcg@10", "recall@10", "mrr"}}}."""
+@contextmanager
+def loaded(folder: Path, settings: Settings, encoder, progress: bool = False) -> Iterator[tuple[Engine, dict, dict]]:
+    """The labelled folder in a temporary store and engine: yields (engine, scenarios by id, qrels)."""
     folder = Path(folder)
     qrels = read_qrels(folder / "qrels.csv")
     with tempfile.TemporaryDirectory(prefix="matcher-eval-") as tmp:
         temp = settings.model_copy(update={"var_dir": Path(tmp), "db_url": ""})
         store = Store(temp.database_url)
-        for side, name in ((Side.SUPPLY, "offerings.csv"), (Side.DEMAND, "scenarios.csv")):
-            store.add_records(side, parse_records(side, folder / name, name), actor="evaluate",
-                              status=RecordStatus.PUBLISHED)
-        engine = Engine(temp, store, encoder)
-        engine.sync(progress=progress is not None)
-        scenarios = {r["id"]: r for r in store.list_records(Side.DEMAND)}
-        queries = [qid for qid in qrels if qid in scenarios and any(g > 0 for g in qrels[qid].values())]
+        try:
+            for side, name in ((Side.SUPPLY, "offerings.csv"), (Side.DEMAND, "scenarios.csv")):
+                store.add_records(side, parse_records(side, folder / name, name), actor="evaluate",
+                                  status=RecordStatus.PUBLISHED)
+            engine = Engine(temp, store, encoder)
+            engine.sync(progress=progress)
+            scenarios = {r["id"]: r for r in store.list_records(Side.DEMAND)}
+            yield engine, scenarios, qrels
+        finally:
+            store.engine.dispose()
+
+
+def labelled_queries(scenarios: dict, qrels: dict) -> list[str]:
+    """Scenario ids with at least one relevant offering (the queries every metric is averaged over)."""
+    return [qid for qid in qrels if qid in scenarios and any(g > 0 for g in qrels[qid].values())]
+
+
+def evaluate_dir(folder: Path, settings: Settings, encoder, progress: Callable[[int, int], None] | None = None,
+                 modes: tuple[str, ...] = MODES) -> dict:
+    """Returns {"n_queries": N, "modes": {mode: {"ndcg@10", "recall@10", "mrr"}}}."""
+    with loaded(folder, settings, encoder, progress=progress is not None) as (engine, scenarios, qrels):
+        queries = labelled_queries(scenarios, qrels)
         offerings = engine.sides[Side.SUPPLY]
         runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
         for n, qid in enumerate(queries, 1):
@@ -49,5 +65,4 @@ def evaluate_dir(folder: Path, settings: Settings, encoder, progress: Callable[[
                 runs["hybrid"][qid] = [s.offering_id for s in engine.match(query, Side.DEMAND, K)]
             if progress:
                 progress(n, len(queries))
-        store.engine.dispose()
     return {"n_queries": len(queries), "modes": {m: evaluate_run(runs[m], qrels, k=K) for m in modes}}

@@ -1,4 +1,9 @@
-"""Fuse dense (cosine) and lexical (BM25) scores of one query's candidates into absolute scores in [0, 1]."""
+"""Fuse dense (cosine) and lexical (BM25) scores of one query's candidates into absolute scores in [0, 1].
+
+The constants below are the defaults for a model without a fitted profile (they were fitted to
+all-MiniLM-L6-v2). A model's own values live in its profile (matcher/search/encoders/base.py), fitted
+by `python -m matcher calibrate`.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -46,25 +51,37 @@ def normalise_lexical(bm25: np.ndarray, reference: float | None = None) -> np.nd
     return np.clip(bm25 / reference, 0.0, 1.0)
 
 
-def readability(coverage: np.ndarray | float, floor: float = COVERAGE_FLOOR) -> np.ndarray | float:
-    """Coverage rescaled so `floor` and below are 0 and full coverage is 1 (linear in between)."""
-    r = np.clip((np.asarray(coverage, dtype=np.float64) - floor) / (1.0 - floor), 0.0, 1.0)
+def readability(coverage: np.ndarray | float, floor: float = COVERAGE_FLOOR,
+                full: float = 1.0) -> np.ndarray | float:
+    """Coverage rescaled so `floor` and below are 0 and `full` and above are 1 (linear in between).
+
+    `full` below 1 suits a model that reads nearly everything (a multilingual sentencepiece vocabulary
+    misses only rare characters): one unknown character in a short sentence should not halve its weight.
+    """
+    r = np.clip((np.asarray(coverage, dtype=np.float64) - floor) / max(full - floor, 1e-9), 0.0, 1.0)
     return float(r) if r.ndim == 0 else r
 
 
+def language_pair(query_language: str, doc_language: str) -> str:
+    """The calibration key of a (query, document) pair: its language when both agree, else "cross"."""
+    return query_language if query_language == doc_language else "cross"
+
+
 def dense_weight(query_coverage: float, doc_coverage: np.ndarray | float = 1.0,
-                 w_max: float = DENSE_WEIGHT_MAX, floor: float = COVERAGE_FLOOR) -> np.ndarray | float:
+                 w_max: np.ndarray | float = DENSE_WEIGHT_MAX, floor: float = COVERAGE_FLOOR,
+                 full: float = 1.0) -> np.ndarray | float:
     """Dense share of the fused score for each (query, candidate) pair, in [0, w_max].
 
     A pair is only as readable as its less readable side, hence the minimum of the two coverages.
+    w_max may differ per candidate: a profile fits one weight per language pair (zh, en, cross).
     """
-    return w_max * readability(np.minimum(query_coverage, doc_coverage), floor)
+    return w_max * readability(np.minimum(query_coverage, doc_coverage), floor, full)
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, query_coverage: float,
          doc_coverage: np.ndarray | None = None, lexical_ref: float | None = None,
-         w_max: float = DENSE_WEIGHT_MAX, floor: float = COVERAGE_FLOOR,
-         dense_floor: float = DENSE_COSINE_FLOOR) -> np.ndarray:
+         w_max: np.ndarray | float = DENSE_WEIGHT_MAX, floor: float = COVERAGE_FLOOR,
+         dense_floor: float = DENSE_COSINE_FLOOR, full: float = 1.0) -> np.ndarray:
     """Convex combination w * calibrated cosine + (1 - w) * BM25/self-score per candidate, in [0, 1].
 
     Args:
@@ -72,6 +89,8 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, query_coverage: float,
         lexical: raw BM25 score of each candidate (same order).
         query_coverage / doc_coverage: share of each text the dense model can read (1.0 if unknown).
         lexical_ref: LexicalIndex.self_score(query); strongly recommended (see normalise_lexical).
+        w_max, floor, full, dense_floor: the model's calibration (dense weight per candidate, coverage
+            floor and full-readability coverage, cosine floor).
 
     Both channels are normalised on absolute scales, so a fused 0.35 means the same in every list.
     Monotone: raising either channel's score of a candidate never lowers its fused score.
@@ -80,5 +99,5 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, query_coverage: float,
     if dense.shape != lexical.shape:
         raise ValueError(f"dense {dense.shape} and lexical {lexical.shape} must align")
     doc_cov = np.ones_like(dense) if doc_coverage is None else np.asarray(doc_coverage, dtype=np.float64)
-    w = dense_weight(query_coverage, doc_cov, w_max, floor)
+    w = dense_weight(query_coverage, doc_cov, w_max, floor, full)
     return w * normalise_dense(dense, dense_floor) + (1.0 - w) * normalise_lexical(lexical, lexical_ref)

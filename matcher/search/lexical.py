@@ -62,6 +62,23 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+# Words that occur in nearly every listing: shared, they are no evidence that two records are about the
+# same thing, so they are never shown as matched terms (they still count, weakly, in BM25 through idf).
+FILLER = frozenset("""
+per part parts use used uses using based new system systems solution solutions provide provides provided
+including include includes via within without more less high low also each all any one two three can
+etc such other than well our able level type types method methods way ways make made
+进行 系统 技术 方案 实现 提供 可以 通过 需要 要求 能够 相关 问题 以及 支持 使用 采用 基于 用于 具有 一种 包括
+能力 功能 服务 我们 公司 企业 项目 工作 情况 方面 目前 已经 主要 重要 有效 部分 一些 不同
+""".split())
+_NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$")
+
+
+def is_evidence(term: str) -> bool:
+    """Whether a shared term is worth showing as evidence: no numbers, single letters or filler words."""
+    return not (_NUMBER.match(term) or (len(term) == 1 and term.isascii()) or term in FILLER)
+
+
 def display_terms(tokens: Iterable[str]) -> list[str]:
     """Tokens worth showing to a person: drops the single CJK characters added for recall."""
     seen: dict[str, None] = {}
@@ -326,7 +343,7 @@ class LexicalIndex:
         """
         doc = set(tokenize(doc_text))
         toks, extra = terms or self.query_terms(query_text)
-        out = [t for t in display_terms(toks) if t in doc]
+        out = [t for t in display_terms(toks) if t in doc and is_evidence(t)]
         if self.taxonomy is not None and extra:
             # Show a synonym as the whole term the document uses ("machine vision"), not its pieces.
             extra_set = set(extra)

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from matcher.search import fusion, signals
-from matcher.domain.records import MATURITY_ZH, Maturity, Side
+from matcher.domain.records import MATURITY_ZH, Maturity, Side, detect_language, record_text
 from matcher.domain.taxonomy import load_taxonomy
+from matcher.search.encoders.base import Calibration
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
         out = [Reason("text", f"Text relevance {chans['text']:.2f} (words only: the language model cannot "
                               f"read this text)",
                       f"文本相关度 {chans['text']:.2f}（仅按词语：语义模型无法读取该文本）")]
+    if chans.get("cross_language"):
+        out.append(Reason("cross_language", "Matched across languages (Chinese ↔ English) by meaning",
+                          "跨语言匹配（中文 ↔ 英文），按语义"))
     if terms:
         shown = ", ".join(terms[:8])
         out.append(Reason("terms", f"Shared terms: {shown}", f"共同词语：{shown}"))
@@ -112,11 +116,21 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
     return out
 
 
+def language_of(record: dict) -> str:
+    return record.get("language") or detect_language(record_text(record))
+
+
+def language_pairs(query: dict, candidates: list[dict]) -> list[str]:
+    """zh, en or cross per candidate: the key of the dense weight in the model's calibration."""
+    q = language_of(query)
+    return [fusion.language_pair(q, language_of(c)) for c in candidates]
+
+
 def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense: np.ndarray,
                     lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
                     matched_terms: Sequence[list[str]] | Callable[[int], list[str]], k: int = 10,
-                    filters: Filters | None = None,
-                    lexical_ref: float | None = None) -> list[Suggestion]:
+                    filters: Filters | None = None, lexical_ref: float | None = None,
+                    calibration: Calibration | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
@@ -125,10 +139,15 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         matched_terms: per candidate, or a function of the candidate's position (called for the top k only).
         dense: cosine similarities; lexical: raw BM25 scores.
         lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
+        calibration: the encoder profile's calibration (cosine floor, dense weight per language pair).
     """
     if not candidates:
         return []
-    text = fusion.fuse(dense, lexical, query_coverage, doc_coverage, lexical_ref=lexical_ref)
+    cal = calibration or Calibration()
+    pairs = language_pairs(query, candidates)
+    w_max = np.array([cal.weight_for(p) for p in pairs])
+    text = fusion.fuse(dense, lexical, query_coverage, doc_coverage, lexical_ref=lexical_ref, w_max=w_max,
+                       floor=cal.coverage_floor, dense_floor=cal.cosine_floor, full=cal.coverage_full)
     lex_norm = fusion.normalise_lexical(lexical, lexical_ref)
     filters = filters or Filters()
     scored = []
@@ -139,7 +158,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
             scored.append((score, i, sig))
     # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
     # far as the model can read the pair (none for Chinese with the default model), then a stable id.
-    weight = np.broadcast_to(fusion.dense_weight(query_coverage, doc_coverage), np.shape(dense))
+    weight = np.broadcast_to(fusion.dense_weight(query_coverage, doc_coverage, w_max, cal.coverage_floor,
+                                                 cal.coverage_full), np.shape(dense))
     readable_dense = weight * np.asarray(dense)
     scored.sort(key=lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),
                                candidates[t[1]]["id"]))
@@ -150,6 +170,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         chans = {"text": round(float(text[i]), 4), "dense": round(float(dense[i]), 4),
                  "dense_weight": round(float(weight[i]), 3),
                  "lexical": round(float(lex_norm[i]), 4), "bm25": round(float(lexical[i]), 4),
+                 "cross_language": pairs[i] == "cross",
                  **{key: round(v, 3) for key, v in sig.items()}}
         ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))
         terms = terms_of(i)

@@ -65,11 +65,15 @@ def maturity_fit(offered: str | None, required: str | None) -> float:
     return 1.0 if have >= need else max(0.0, 1.0 - 0.4 * (need - have))
 
 
+def factor(signals: dict[str, float], weights: dict[str, float]) -> float:
+    """The multiplier structured signals apply to a text score: 1 ± at most sum(weights)/2."""
+    return 1.0 + sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
+
+
 def combine(text_score: float, signals: dict[str, float], weights: dict[str, float]) -> float:
     """Structured signals scale the text score by at most ±sum(weights)/2: they reorder candidates of similar
     relevance, but never lift a text-irrelevant record (text 0 stays 0)."""
-    factor = 1.0 + sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
-    return float(min(1.0, max(0.0, text_score * factor)))
+    return float(min(1.0, max(0.0, text_score * factor(signals, weights))))
 
 
 SIGNAL_WEIGHTS = {"industry": 0.16, "region": 0.08, "maturity": 0.16}
