@@ -87,18 +87,31 @@ def add_case(store: Store, data: dict[str, Any], actor: str, project_id: int | N
     """Validate and store one case (raises RecordValidationError naming each bad field; saves nothing)."""
     case = validate_case(data)
     with store.write() as s:
-        case_id = case.id or "C-" + uuid.uuid4().hex[:8]
-        if s.get(CaseRow, case_id) is not None:
-            raise RecordValidationError([FieldError("id", f"case {case_id} already exists", f"案例 {case_id} 已存在")])
-        if supplier_org_id is None:  # a case from before the platform: the supplier's organisation by name
-            supplier_org_id = s.scalar(select(OrganisationRow.id).where(
-                OrganisationRow.name_key == normalise_name(case.supplier)))
-        fields = case.model_dump(exclude={"id"})
-        fields["results"] = [r.model_dump() for r in case.results]
-        s.add(CaseRow(id=case_id, project_id=project_id, supplier_org_id=supplier_org_id, created_by=actor,
-                      language=detect_language(case_text(fields)), **fields))
-        store.audit(s, actor, "case", case_id, "create", to_status="published",
-                    note=f"from demonstration project {project_id}" if project_id else None)
+        return _insert(store, s, case, actor, project_id, supplier_org_id)
+
+
+def add_cases(store: Store, rows: list[dict[str, Any]], actor: str) -> list[str]:
+    """Several cases in one transaction (an import): all stored or none."""
+    valid = [validate_case(r) for r in rows]
+    with store.write() as s:
+        return [_insert(store, s, c, actor) for c in valid]
+
+
+def _insert(store: Store, s, case: CaseIn, actor: str, project_id: int | None = None,
+            supplier_org_id: int | None = None) -> str:
+    case_id = case.id or "C-" + uuid.uuid4().hex[:8]
+    if s.get(CaseRow, case_id) is not None:
+        raise RecordValidationError([FieldError("id", f"case {case_id} already exists", f"案例 {case_id} 已存在")])
+    if supplier_org_id is None:  # a case from before the platform: the supplier's organisation by name
+        supplier_org_id = s.scalar(select(OrganisationRow.id).where(
+            OrganisationRow.name_key == normalise_name(case.supplier)))
+    fields = case.model_dump(exclude={"id"})
+    fields["results"] = [r.model_dump() for r in case.results]
+    s.add(CaseRow(id=case_id, project_id=project_id, supplier_org_id=supplier_org_id, created_by=actor,
+                  language=detect_language(case_text(fields)), **fields))
+    s.flush()
+    store.audit(s, actor, "case", case_id, "create", to_status="published",
+                note=f"from demonstration project {project_id}" if project_id else None)
     return case_id
 
 
