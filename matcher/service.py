@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from matcher.workflow import organisations, review
-from matcher.workflow.cases import CaseHit, CaseIndex
+from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
 from matcher.search import evidence
 from matcher.search.encoders import create_encoder
@@ -33,7 +33,8 @@ class Platform:
     store: Store
     engine: Engine
     synced_at: float = field(default_factory=time.monotonic)
-    case_index: CaseIndex = field(default_factory=CaseIndex)
+    case_index: CaseIndex = field(default_factory=CaseIndex)                            # problems: similar cases
+    case_search: CaseIndex = field(default_factory=lambda: CaseIndex(case_text))        # the library's search box
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True) -> "Platform":
@@ -121,6 +122,10 @@ class Platform:
         text = query if isinstance(query, str) else record_text(query)
         return self.case_index.search(self.engine, self.store, text, k, self.settings.case_min_similarity,
                                       remember=not isinstance(query, str) and query.get("id") is not None)
+
+    def search_cases(self, text: str, k: int = 20) -> list[CaseHit]:
+        """The case library's search: problem, solution and results, best first."""
+        return self.case_search.search(self.engine, self.store, text, k, min_score=0.01)
 
     def tag_filter(self, side: Side, tags: list[str]) -> frozenset[str]:
         """Ids of side's records whose organisation holds a verified tag of one of these kinds."""

@@ -76,8 +76,13 @@ def validate_case(data: dict[str, Any]) -> CaseIn:
         raise RecordValidationError(field_errors(exc, FIELD_ZH, _CUSTOM)) from None
 
 
+def problem_text(case: dict) -> str:
+    """What a new scenario is compared with: a scenario states a problem, so the case's problem."""
+    return "\n".join(x for x in (case.get("title"), case.get("problem")) if x)
+
+
 def case_text(case: dict) -> str:
-    """What case search reads: the problem first (new scenarios describe problems), then the solution."""
+    """What library search reads: problem, solution and results."""
     results = "; ".join(f"{r['indicator']} {r['measured']}" for r in case.get("results") or [])
     return "\n".join(x for x in (case.get("title"), case.get("problem"), case.get("solution"), results) if x)
 
@@ -154,7 +159,8 @@ class CaseIndex:
     """Vectors (the engine's encoder and cache) and BM25 over every case, fused like listings. The library
     holds hundreds of cases, not 100k: it is rebuilt in memory whenever the set of cases changes."""
 
-    def __init__(self):
+    def __init__(self, text_of=problem_text):
+        self._text_of = text_of
         self._lock = threading.Lock()
         self._key: tuple = ()
         self._ids: list[str] = []
@@ -164,7 +170,7 @@ class CaseIndex:
         key = tuple((c["id"], c["created_at"]) for c in cases)
         if key == self._key:
             return
-        texts = [case_text(c) for c in cases]
+        texts = [self._text_of(c) for c in cases]
         self._vectors = engine.embed(texts) if texts else np.zeros((0, engine.encoder.dim), np.float32)
         self._coverage = np.array([engine.encoder.coverage(t) for t in texts])
         self._lexical = LexicalIndex()
