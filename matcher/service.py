@@ -158,8 +158,14 @@ class Platform:
         demo = self.settings.demo_dir
         off = self.import_file(Side.SUPPLY, demo / "offerings.csv", "offerings.csv", "demo",
                                progress=lambda f, m: progress(0.5 * f, m))
+        from matcher.workflow import programme_demo
+
+        # Organisations, tags and cases before the scenarios, so the scenarios' pairings carry their lifts.
+        programme_demo.seed_registry(self, demo)
         self.import_file(Side.DEMAND, demo / "scenarios.csv", "scenarios.csv", "demo",
-                         progress=lambda f, m: progress(0.5 + 0.5 * f, m))
+                         progress=lambda f, m: progress(0.5 + 0.45 * f, m))
+        programme_demo.seed_projects(self, demo)
+        progress(1.0, "done")
         return bool(off)
 
 

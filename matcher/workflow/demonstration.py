@@ -185,7 +185,7 @@ def accept(store: Store, project_id: int, actor: str, accept_report: bool = True
 
 
 def publish_case(store: Store, project_id: int, actor: str, title: str | None = None,
-                 contact: str | None = None) -> str:
+                 contact: str | None = None, case_id: str | None = None) -> str:
     """A completed project becomes a case in the library: the scenario's problem, the offering's solution,
     the supplier, and the measured results."""
     with store.read() as s:
@@ -195,7 +195,7 @@ def publish_case(store: Store, project_id: int, actor: str, title: str | None = 
         pairing = s.get(Pairing, project.pairing_id)
         scen, off = s.get(ScenarioRow, pairing.scenario_id), s.get(OfferingRow, pairing.offering_id)
         link = s.get(RecordOrganisation, ("supply", off.id))
-    data = {"title": title or project.title, "problem": scen.description,
+    data = {"id": case_id, "title": title or project.title, "problem": scen.description,
             "solution": f"{off.title}\n{off.description}\n{project.outcome_summary or ''}".strip(),
             "supplier": off.organization, "adopter": scen.organization, "industry": scen.industry,
             "region": scen.region, "results": project.outcome or [], "contact": contact}
