@@ -174,6 +174,8 @@ def _field_error(err: dict, row: int | None) -> FieldError:
     custom = str((err.get("ctx") or {}).get("error", ""))
     if custom in _CUSTOM:
         en, zh = _CUSTOM[custom]
+    elif err["type"] == "enum" and err.get("input") is None:
+        en, zh = "is required", "为必填项"
     elif err["type"] == "enum" and field in _ENUM_TEXT:
         en, zh = f"must be one of: {_ENUM_TEXT[field][0]}", f"必须是以下之一：{_ENUM_TEXT[field][1]}"
     else:

@@ -85,7 +85,7 @@ def propose(store: Store, pairing_id: int, data: dict[str, Any], actor: str) -> 
         s.flush()
         s.add_all(Milestone(project_id=project.id, title=m.title, due=m.due) for m in app.milestones)
         store.audit(s, actor, "demonstration", str(project.id), "apply", to_status=ProjectStatus.APPLIED,
-                    note=f"pairing {pairing_id}, {app.requested_wan:g} 万元 requested")
+                    note=f"pairing {pairing_id}, {app.requested_wan:g} (10k CNY) requested")
         return project.id
 
 
@@ -126,7 +126,7 @@ def review_project(store: Store, project_id: int, approve: bool, actor: str, bud
             _move(store, s, project, ProjectStatus.REJECTED, actor, "reject", note)
             return
         if support_wan is None or support_wan <= 0:
-            raise _bad("support_wan", "support_wan must be a positive amount in 万元", "支持金额（万元）必须大于 0")
+            raise _bad("support_wan", "support_wan must be a positive amount (10k CNY)", "支持金额（万元）必须大于 0")
         if support_wan > project.requested_wan:
             raise _bad("support_wan", f"support_wan {support_wan:g} is more than the {project.requested_wan:g} requested",
                        f"支持金额 {support_wan:g} 万元超过申请的 {project.requested_wan:g} 万元")
@@ -135,10 +135,10 @@ def review_project(store: Store, project_id: int, approve: bool, actor: str, bud
         left = budget_wan - float(granted or 0.0)
         if support_wan > left + 1e-9:
             raise _bad("support_wan", f"support_wan {support_wan:g} is over the budget: {left:g} of "
-                                      f"{budget_wan:g} 万元 is left for {project.year}",
+                                      f"{budget_wan:g} (10k CNY) is left for {project.year}",
                        f"支持金额 {support_wan:g} 万元超出预算：{project.year} 年预算 {budget_wan:g} 万元，剩余 {left:g} 万元")
         project.support_wan = support_wan
-        _move(store, s, project, ProjectStatus.APPROVED, actor, "approve", f"{support_wan:g} 万元; {note or ''}".strip("; "))
+        _move(store, s, project, ProjectStatus.APPROVED, actor, "approve", f"{support_wan:g} (10k CNY); {note or ''}".strip("; "))
 
 
 def complete_milestone(store: Store, milestone_id: int, actor: str, done_on: dt.date | None = None) -> None:
@@ -209,7 +209,9 @@ def get_project(store: Store, project_id: int) -> dict | None:
         if project is None:
             return None
         ms = s.scalars(select(Milestone).where(Milestone.project_id == project_id).order_by(Milestone.due))
-        return {**row_to_dict(project), "milestones": [row_to_dict(m) for m in ms]}
+        pairing = s.get(Pairing, project.pairing_id)
+        return {**row_to_dict(project), "milestones": [row_to_dict(m) for m in ms],
+                "scenario_id": pairing.scenario_id, "offering_id": pairing.offering_id}
 
 
 def list_projects(store: Store, pairing_ids: list[int] | None = None) -> list[dict]:
