@@ -115,7 +115,10 @@ def _enterprise_actions(platform, account, project: dict, scenario: dict) -> Non
 def _official_actions(platform, account, project: dict) -> None:
     pid, status = project["id"], project["status"]
     budget = platform.settings.demonstration_budget_wan
-    note = st.text_input(t("note"), key=f"{KEY}_note_{pid}", max_chars=1000)
+    if status not in (demo.ProjectStatus.APPLIED, demo.ProjectStatus.REPORTED, demo.ProjectStatus.COMPLETED):
+        return
+    note = st.text_input(t("note"), key=f"{KEY}_note_{pid}", max_chars=1000) \
+        if status != demo.ProjectStatus.COMPLETED else None
     try:
         if status == demo.ProjectStatus.APPLIED:
             left = demo.budget_left(platform.store, project["year"], budget)

@@ -84,7 +84,7 @@ PROGRAMME_TEXT: dict[str, dict[str, str]] = {
     "demo_send_report": {"zh": "提交成效报告", "en": "Send the report"},
     "demo_done": {"zh": "已保存。", "en": "Saved."},
     "demo_case_link": {"zh": "已发布为案例 {id}。", "en": "Published as case {id}."},
-    "demo_requested_line": {"zh": "申请 {req} 万元 · 批准 {granted}", "en": "Requested {req} · granted {granted} (10k CNY)"},
+    "demo_requested_line": {"zh": "申请 {req} 万元 · 批准 {granted} 万元", "en": "Requested {req} · granted {granted} (10k CNY)"},
     "demo_milestone_line": {"zh": "{title}：计划 {due} · {state}", "en": "{title}: due {due} · {state}"},
     "demo_ms_open": {"zh": "未完成", "en": "open"},
     "demo_ms_done": {"zh": "完成于 {day}", "en": "done {day}"},
