@@ -145,6 +145,8 @@ def link_records(store: Store, side: Side | None = None, record_ids: list[str] |
                  actor: str = "migration") -> int:
     """Link listings that have no organisation yet: the owner's profile, else the organisation of the same
     (normalised) name, else a new organisation made from the free-text name. Returns how many were linked."""
+    if not _unlinked(store, side, record_ids):
+        return 0  # the common case at every start: no write transaction, no lock taken
     linked = 0
     with store.write() as s:
         known = {key: oid for key, oid in s.execute(select(OrganisationRow.name_key, OrganisationRow.id))}
@@ -174,6 +176,19 @@ def link_records(store: Store, side: Side | None = None, record_ids: list[str] |
                     s.add(RecordOrganisation(side=sd.value, record_id=rid, organisation_id=org_id))
                     linked += 1
     return linked
+
+
+def _unlinked(store: Store, side: Side | None, record_ids: list[str] | None) -> bool:
+    with store.read() as s:
+        for sd in ([side] if side else list(Side)):
+            row_cls = ROW_FOR_SIDE[sd]
+            stmt = select(row_cls.id).outerjoin(RecordOrganisation, (RecordOrganisation.side == sd.value) & (
+                RecordOrganisation.record_id == row_cls.id)).where(RecordOrganisation.record_id.is_(None)).limit(1)
+            if record_ids is not None:
+                stmt = stmt.where(row_cls.id.in_(record_ids))
+            if s.scalar(stmt) is not None:
+                return True
+    return False
 
 
 def organisation_of(store: Store, side: Side, record_id: str) -> dict | None:
