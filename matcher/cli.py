@@ -47,7 +47,17 @@ def cmd_seed_demo(args) -> int:
     return EXIT_OK
 
 
+def _print_errors(exc: RecordValidationError, file: str) -> int:
+    print(f"Nothing imported: {len(exc.errors)} problem(s) in {file}", file=sys.stderr)
+    for err in exc.errors:
+        where = f"row {err.row}: " if err.row else ""
+        print(f"  {where}{err.en} / {err.zh}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def cmd_import(args) -> int:
+    if args.kind in ("organisations", "cases"):
+        return _import_programme(args)
     platform = _platform()
     bar, update = _bar(f"import {args.kind}")
     try:
@@ -55,14 +65,39 @@ def cmd_import(args) -> int:
                                    actor="cli", progress=update)
     except RecordValidationError as exc:
         bar.close()
-        print(f"Nothing imported: {len(exc.errors)} problem(s) in {args.file}", file=sys.stderr)
-        for err in exc.errors:
-            where = f"row {err.row}: " if err.row else ""
-            print(f"  {where}{err.en} / {err.zh}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _print_errors(exc, args.file)
     bar.close()
     print(f"imported {len(ids)} {args.kind}")
     return EXIT_OK
+
+
+def _import_programme(args) -> int:
+    """The cultivation list (organisations with tags) or cases; no index work, so no model is loaded."""
+    from matcher.io.cases import import_cases
+    from matcher.io.organisations import import_organisations
+    from matcher.storage.store import Store
+
+    store = Store(get_settings().database_url)
+    try:
+        if args.kind == "organisations":
+            ids = import_organisations(store, Path(args.file), Path(args.file).name, actor="cli",
+                                       verified=not args.unverified)
+        else:
+            ids = import_cases(store, Path(args.file), Path(args.file).name, actor="cli")
+    except RecordValidationError as exc:
+        return _print_errors(exc, args.file)
+    print(f"imported {len(set(ids))} {args.kind}")
+    return EXIT_OK
+
+
+def _programme_rows(store, kind: str, lang: str) -> list[dict]:
+    from matcher.io import cases as cases_io
+    from matcher.io import organisations as orgs_io
+
+    module = orgs_io if kind == "organisations" else cases_io
+    rows = orgs_io.export_organisations(store) if kind == "organisations" else cases_io.export_cases(store)
+    names = getattr(module, "HEADERS_ZH", {}) if lang == "zh" else {}
+    return [{names.get(k, k): v for k, v in r.items()} for r in rows]
 
 
 def cmd_export(args) -> int:
@@ -71,6 +106,11 @@ def cmd_export(args) -> int:
 
     platform = _platform(sync=False)
     fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
+    if args.kind in ("organisations", "cases"):
+        rows = _programme_rows(platform.store, args.kind, args.headers)
+        write_table(rows, args.file, fmt)
+        print(f"exported {len(rows)} {args.kind} rows to {args.file}")
+        return EXIT_OK
     rows = export_rows(platform.store, args.kind)
     write_table(rows, args.file, fmt, headers_lang=args.headers)
     print(f"exported {len(rows)} {args.kind} to {args.file}")
@@ -81,20 +121,29 @@ def cmd_match(args) -> int:
     from matcher.search.ranking import Filters
 
     platform = _platform()
-    filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity)
+    target_side = Side.SUPPLY if args.scenario or (args.text and args.side == "demand") else Side.DEMAND
+    filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity,
+                      only_ids=platform.tag_filter(target_side, args.tag) if args.tag else None)
+    cases: list = []
     try:
         if args.scenario:
+            record = platform.store.get_record(Side.DEMAND, args.scenario)
+            cases = platform.similar_cases(record) if record else []
             side, found = Side.DEMAND, platform.suggestions(Side.DEMAND, args.scenario, args.top, filters)
         elif args.offering:
             side, found = Side.SUPPLY, platform.suggestions(Side.SUPPLY, args.offering, args.top, filters)
         else:
             side = Side(args.side)
             found = platform.engine.match_text(args.text, side, args.top, filters)
+            cases = platform.similar_cases(args.text) if side == Side.DEMAND else []
     except KeyError as exc:
         print(f"no such record: {exc.args[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:
-        print(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        doc = {"suggestions": [s.to_dict() for s in found]}
+        if side == Side.DEMAND:  # a scenario (or demand text): the most similar past cases beside them
+            doc["similar_cases"] = [{"id": c.id, "score": c.score} for c in cases]
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
         return EXIT_OK
     target = Side.SUPPLY if side == Side.DEMAND else Side.DEMAND
     for rank, sug in enumerate(found, 1):
@@ -102,6 +151,8 @@ def cmd_match(args) -> int:
         print(f"{rank:2d}. {sug.score:.3f}  {record['id']}  {record['title']}")
         for reason in sug.reasons:
             print(f"      - {reason.text(args.lang)}")
+    for case in cases:
+        print(f"{'similar case' if args.lang == 'en' else '相似案例'} {case.id}  {case.score:.3f}")
     return EXIT_OK
 
 
@@ -245,12 +296,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="load data/demo into an empty database").set_defaults(func=cmd_seed_demo)
 
     p = sub.add_parser("import", help="import a CSV/XLSX file, all rows or none")
-    p.add_argument("kind", choices=SIDE_BY_NAME)
+    p.add_argument("kind", choices=[*SIDE_BY_NAME, "organisations", "cases"])
     p.add_argument("file")
+    p.add_argument("--unverified", action="store_true",
+                   help="organisations: leave the file's tags for an official to verify (default: the city's "
+                        "own list counts as verified)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export records or pairings to CSV/XLSX (by the file's extension)")
-    p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings"])
+    p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings", "organisations", "cases"])
     p.add_argument("file")
     p.add_argument("--headers", choices=["en", "zh"], default="en", help="header language")
     p.set_defaults(func=cmd_export)
@@ -265,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", help="hard filter: counterpart industry code")
     p.add_argument("--region", help="hard filter: counterpart region")
     p.add_argument("--min-maturity", help="hard filter: lab, pilot, small_batch or mass_production")
+    p.add_argument("--tag", action="append", help="hard filter: counterpart's organisation holds this verified "
+                                                  "tag (specialised, little_giant, single_champion, high_tech, "
+                                                  "gazelle, unicorn); repeatable")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the reasons")
     p.add_argument("--json", action="store_true", help="print suggestions as JSON")
     p.set_defaults(func=cmd_match)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
     login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")
     login_lock_minutes: int = Field(15, description="Minutes an account stays locked after too many failed logins.")
+    tag_lift_max: float = Field(0.05, description="Largest relative lift a verified organisation tag gives a score (national tag; provincial 60%, municipal 30% of it); 0 = off. Officials can also switch it off in the app.")
+    case_lift_max: float = Field(0.08, description="Largest relative lift for a supplier that solved a similar past case (times the case's similarity); 0 = off.")
+    case_min_similarity: float = Field(0.2, description="A past case counts as similar to a scenario (shown beside suggestions, lifts its supplier) from this score.")
+    demonstration_budget_wan: float = Field(3000.0, description="Support budget for demonstration projects per year, in 万元; approvals beyond what is left are refused.")
 
     @property
     def database_url(self) -> str:

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import review
+from matcher.workflow import organisations, review
+from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
+from matcher.search import evidence
 from matcher.search.encoders import create_encoder
 from matcher.search.engine import OTHER, Engine
 from matcher.io.imports import parse_records
-from matcher.search.ranking import Filters, Suggestion
-from matcher.domain.records import RecordStatus, Side, validate_record
+from matcher.search.ranking import Filters, Lift, Suggestion
+from matcher.domain.records import RecordStatus, Side, record_text, validate_record
 from matcher.storage.store import Store
 
 Progress = Callable[[float, str], None]
@@ -31,6 +33,8 @@ class Platform:
     store: Store
     engine: Engine
     synced_at: float = field(default_factory=time.monotonic)
+    case_index: CaseIndex = field(default_factory=CaseIndex)                            # problems: similar cases
+    case_search: CaseIndex = field(default_factory=lambda: CaseIndex(case_text))        # the library's search box
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True) -> "Platform":
@@ -38,6 +42,8 @@ class Platform:
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
         if sync:
             platform.engine.sync()
+            # Listings from before organisations existed carry a free-text name: link each to a row.
+            organisations.link_records(store)
         return platform
 
     def catch_up(self, every_seconds: float = 30.0) -> None:
@@ -54,6 +60,7 @@ class Platform:
         """Validate and save one record (raises RecordValidationError naming each bad field)."""
         record = validate_record(side, data)
         [record_id] = self.store.add_records(side, [record], actor=actor, owner_id=owner_id, status=status)
+        organisations.link_records(self.store, side, [record_id], actor=actor)
         self._after_change(side, [record_id])
         return record_id
 
@@ -75,6 +82,7 @@ class Platform:
         records = parse_records(side, source, filename)
         progress(0.2, "save")
         ids = self.store.add_records(side, records, actor=actor, owner_id=owner_id, status=status)
+        organisations.link_records(self.store, side, ids, actor=actor)
         progress(0.3, "index")
         self._after_change(side, ids, progress)
         self.engine.flush()
@@ -90,7 +98,40 @@ class Platform:
 
     def suggestions(self, side: Side, record_id: str, k: int | None = None,
                     filters: Filters | None = None) -> list[Suggestion]:
-        return self.engine.match_record(side, record_id, k, filters)
+        record = self.store.get_record(side, record_id)
+        if record is None:
+            raise KeyError(record_id)
+        return self.engine.match(record, side, k, filters, self.lifts(side, record))
+
+    def lifts(self, side: Side, query: dict) -> dict[str, list[Lift]]:
+        """Bounded lifts for the counterparts of query (see matcher/search/evidence.py): verified tags of
+        their organisations (unless switched off), and, for a scenario, suppliers of similar past cases."""
+        other = OTHER[side]
+        tags = (evidence.tag_lifts(organisations.verified_tags_by_record(self.store, other),
+                                   self.settings.tag_lift_max)
+                if self.settings.tag_lift_max > 0 and organisations.tag_signal_on(self.store) else {})
+        if side != Side.DEMAND or self.settings.case_lift_max <= 0:
+            return tags
+        hits = self.similar_cases(query)
+        suppliers = organisations.records_of_case_suppliers(self.store, [h.id for h in hits])
+        return evidence.merge(tags, evidence.case_lifts([(h.id, h.score) for h in hits], suppliers,
+                                                        self.settings.case_lift_max))
+
+    def similar_cases(self, query: dict | str, k: int = 3) -> list[CaseHit]:
+        """Past cases most similar to a scenario (or a text), at or above case_min_similarity."""
+        text = query if isinstance(query, str) else record_text(query)
+        return self.case_index.search(self.engine, self.store, text, k, self.settings.case_min_similarity,
+                                      remember=not isinstance(query, str) and query.get("id") is not None)
+
+    def search_cases(self, text: str, k: int = 20) -> list[CaseHit]:
+        """The case library's search: problem, solution and results, best first."""
+        return self.case_search.search(self.engine, self.store, text, k, min_score=0.01)
+
+    def tag_filter(self, side: Side, tags: list[str]) -> frozenset[str]:
+        """Ids of side's records whose organisation holds a verified tag of one of these kinds."""
+        wanted = set(tags)
+        return frozenset(rid for rid, held in organisations.verified_tags_by_record(self.store, side).items()
+                         if any(t[0] in wanted for t in held))
 
     def refresh_pairings(self, side: Side, record_ids: list[str], progress: Progress = _quiet) -> int:
         """Match each published record and store the good suggestions as pairings to review."""
@@ -98,7 +139,7 @@ class Platform:
         for n, record_id in enumerate(record_ids, 1):
             record = self.store.get_record(side, record_id)
             if record and record["status"] == RecordStatus.PUBLISHED:
-                found = self.engine.match(record, side, self.settings.top_k)
+                found = self.engine.match(record, side, self.settings.top_k, lifts=self.lifts(side, record))
                 new += review.save_suggestions(self.store, found, self.settings.min_pair_score)
             progress(0.3 + 0.7 * n / max(len(record_ids), 1), "match")
         return new
@@ -117,8 +158,14 @@ class Platform:
         demo = self.settings.demo_dir
         off = self.import_file(Side.SUPPLY, demo / "offerings.csv", "offerings.csv", "demo",
                                progress=lambda f, m: progress(0.5 * f, m))
+        from matcher.workflow import programme_demo
+
+        # Organisations, tags and cases before the scenarios, so the scenarios' pairings carry their lifts.
+        programme_demo.seed_registry(self, demo)
         self.import_file(Side.DEMAND, demo / "scenarios.csv", "scenarios.csv", "demo",
-                         progress=lambda f, m: progress(0.5 + 0.5 * f, m))
+                         progress=lambda f, m: progress(0.5 + 0.45 * f, m))
+        programme_demo.seed_projects(self, demo)
+        progress(1.0, "done")
         return bool(off)
 
 

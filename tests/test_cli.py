@@ -58,11 +58,13 @@ def test_bad_rows_import_nothing_and_name_each_row(loaded):
 def test_match_json_both_directions(loaded):
     db = sqlite3.connect(loaded / "var" / "matcher.db")
     sid = db.execute("SELECT id FROM scenarios WHERE title LIKE 'Battery%'").fetchone()[0]
-    out = json.loads(run(loaded, "match", "--scenario", sid, "--json").stdout)
+    doc = json.loads(run(loaded, "match", "--scenario", sid, "--json").stdout)
+    assert doc["similar_cases"] == []          # no case library yet
+    out = doc["suggestions"]
     top = db.execute("SELECT title FROM offerings WHERE id=?", (out[0]["offering_id"],)).fetchone()[0]
     assert top == "Graphene thermal film" and out[0]["reasons"]
     oid = out[0]["offering_id"]
-    back = json.loads(run(loaded, "match", "--offering", oid, "--json").stdout)
+    back = json.loads(run(loaded, "match", "--offering", oid, "--json").stdout)["suggestions"]
     assert back[0]["scenario_id"] == sid
     text = run(loaded, "match", "--text", "车身减重", "--side", "demand", "--lang", "zh")
     assert text.returncode == 0 and "碳纤维车身部件" in text.stdout and "文本相关度" in text.stdout
@@ -92,3 +94,37 @@ def test_evaluate_prints_exactly_one_json_object(tmp_path):
     assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
     assert report["modes"]["bm25"]["ndcg@10"] == 1.0
     assert not (tmp_path / "var" / "matcher.db").exists()        # the user's database is never touched
+
+
+CASES_CSV = """案例标题,问题,解决方案,供给方,成效
+电池包散热改造,Battery pack overheats in summer; need better heat dissipation,Graphene thermal film on every module,Beta Ltd,Cell temperature spread ≤ 3 °C = 2.4 °C = yes
+"""
+
+
+def test_organisations_and_cases_import_export_and_similar_cases(loaded):
+    good = "91320413MAUHUXQEEA"
+    (loaded / "orgs.csv").write_text("企业名称,统一社会信用代码,认定类型,级别,认定年份\n"
+                                     f"Beta Ltd,{good},单项冠军,国家级,2024\n", encoding="utf-8")
+    (loaded / "bad_orgs.csv").write_text("企业名称,统一社会信用代码,认定类型,级别,认定年份\n"
+                                         f"Gamma Ltd,{good[:-1]}B,瞪羚,,2024\n", encoding="utf-8")
+    bad = run(loaded, "import", "organisations", "bad_orgs.csv")
+    assert bad.returncode == 1 and "row 2" in bad.stderr and "check character" in bad.stderr and "级别" in bad.stderr
+    assert run(loaded, "import", "organisations", "orgs.csv").returncode == 0
+    (loaded / "cases.csv").write_text(CASES_CSV, encoding="utf-8")
+    (loaded / "bad_cases.csv").write_text("title,problem,solution,supplier,results\nx,p,s,Beta Ltd,\n", encoding="utf-8")
+    bad = run(loaded, "import", "cases", "bad_cases.csv")
+    assert bad.returncode == 1 and "results" in bad.stderr and "成效" in bad.stderr
+    assert run(loaded, "import", "cases", "cases.csv").returncode == 0
+    db = sqlite3.connect(loaded / "var" / "matcher.db")
+    sid = db.execute("SELECT id FROM scenarios WHERE title LIKE 'Battery%'").fetchone()[0]
+    doc = json.loads(run(loaded, "match", "--scenario", sid, "--json").stdout)
+    [case_id] = [r[0] for r in db.execute("SELECT id FROM cases")]
+    assert doc["similar_cases"][0]["id"] == case_id and 0 < doc["similar_cases"][0]["score"] <= 1
+    top = doc["suggestions"][0]
+    assert {r["code"] for r in top["reasons"]} >= {"tag", "case"} and top["channels"]["lift"] <= 0.15
+    only = json.loads(run(loaded, "match", "--scenario", sid, "--json", "--tag", "single_champion").stdout)
+    assert {s["offering_id"] for s in only["suggestions"]} == {top["offering_id"]}
+    assert run(loaded, "export", "organisations", "o.xlsx", "--headers", "zh").returncode == 0
+    assert run(loaded, "export", "cases", "c.csv").returncode == 0
+    rows = list(csv.DictReader(open(loaded / "c.csv", encoding="utf-8-sig")))
+    assert rows[0]["results"] == "Cell temperature spread ≤ 3 °C = 2.4 °C = yes"

@@ -25,6 +25,12 @@ PAGES = [
     ("ui/import_export.py", "page_import_export", ":material/upload_file:", "import-export", OFFICIALS),
     ("ui/dashboard.py", "page_dashboard", ":material/bar_chart:", "dashboard", OFFICIALS),
     ("ui/admin.py", "page_admin", ":material/group:", "admin", (Role.ADMIN,)),
+    # the city's programme (issue 11)
+    ("ui/org_profile.py", "page_org_profile", ":material/badge:", "organisation", (Role.ENTERPRISE,)),
+    ("ui/organisations.py", "page_organisations", ":material/verified:", "organisations", OFFICIALS),
+    ("ui/demonstration.py", "page_demonstration", ":material/emoji_events:", "demonstration",
+     (Role.ENTERPRISE, *OFFICIALS)),
+    ("ui/case_library.py", "page_cases", ":material/library_books:", "cases", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from matcher.config import Settings
 from matcher.domain.taxonomy import load_taxonomy
+from ui.i18n_programme import PROGRAMME_TEXT
 
 LANGUAGES = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each shown in its own language, never translated
@@ -252,6 +253,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_problem": {"zh": "问题", "en": "Problem"},
     "col_interest": {"zh": "企业意向", "en": "Interest"},
 }
+TEXT.update(PROGRAMME_TEXT)  # organisations, tags, demonstration projects, case library
 
 
 def default_language() -> str:

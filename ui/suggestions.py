@@ -55,6 +55,8 @@ def suggestion_list(platform: Platform, account: Account, side: Side, record_id:
         st.error(t("refused"))
         return
     found = platform.suggestions(side, record_id)
+    if side == Side.DEMAND:
+        similar_cases_block(platform, record, key=f"cases_{record_id}")
     if not found:
         st.info(t("no_suggestions"))
         return
@@ -70,3 +72,18 @@ def suggestion_list(platform: Platform, account: Account, side: Side, record_id:
                 st.caption(t("pairing_status", status=enum_label("pstatus", pairing["status"])))
                 contact_block(platform, side, pairing, other_id)
             _interest(platform, account, side, record, sug, pairing, key=f"interest_{record_id}_{other_id}")
+
+
+def similar_cases_block(platform: Platform, scenario: dict, key: str) -> None:
+    """The past cases most like this scenario, beside its suggestions (ui/case_library.py draws them)."""
+    from matcher.workflow.cases import get_case
+    from ui.case_card import case_card
+
+    hits = platform.similar_cases(scenario)
+    if not hits:
+        return
+    with st.expander(f"{t('similar_cases')} ({len(hits)})", expanded=True, icon=":material/library_books:"):
+        for hit in hits:
+            case = get_case(platform.store, hit.id)
+            st.caption(t("similar_case_line", id=hit.id, title=case["title"], score=f"{hit.score:.2f}"))
+            case_card(case, key)

@@ -213,8 +213,16 @@ def _normalise_values(rows: list[dict[str, str | None]]) -> None:
             row["budget_wan"] = row["budget_wan"].replace(",", "").strip()
 
 
-def read_table(path_or_bytes: Source, filename: str | None = None) -> Table:
+def header_keys(aliases: dict[str, list[str]]) -> dict[str, str]:
+    """A header_map for read_table: each field and its alias headers, normalised as headers are."""
+    return {_key(a): f for f, names in aliases.items() for a in [f, *names]}
+
+
+def read_table(path_or_bytes: Source, filename: str | None = None,
+               header_map: dict[str, str] | None = None) -> Table:
     """Read a .csv or .xlsx file into a Table; every cell is text or None, headers map to field names.
+
+    header_map (normalised header -> field, see header_keys) replaces the record headers, for other tables.
 
     Raises RecordValidationError (field "file", or the header names) for unreadable or unsupported files.
     """
@@ -233,13 +241,14 @@ def read_table(path_or_bytes: Source, filename: str | None = None) -> Table:
         return Table([])
     # Official templates often put a title row or two above the header: take the first row that
     # names at least two known fields, else row 1.
-    known = [sum(_key(c or "") in _HEADER_TO_FIELD for c in row) for row in cells[:10]]
+    to_field = header_map or _HEADER_TO_FIELD
+    known = [sum(_key(c or "") in to_field for c in row) for row in cells[:10]]
     top = next((i for i, n in enumerate(known) if n >= 2), 0)
     header, body = cells[top], cells[top + 1:]
     columns: dict[int, str] = {}
     unknown: list[str] = []
     for i, raw in enumerate(header):
-        name = _HEADER_TO_FIELD.get(_key(raw or ""))
+        name = to_field.get(_key(raw or ""))
         if name in columns.values():
             raise _file_error(f"Two columns both mean '{name}' (column {get_column_letter(i + 1)}).",
                               f"有两列都表示“{HEADERS_ZH.get(name, name)}”（第 {get_column_letter(i + 1)} 列）。",

@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from matcher.config import Settings
 from matcher.search.encoders import Encoder, safe_name
 from matcher.search.index import VectorIndex
 from matcher.search.lexical import LexicalIndex
-from matcher.search.ranking import Filters, Suggestion, rank_candidates
+from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates
 from matcher.domain.records import RecordStatus, Side, content_hash, record_text
 from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
 from matcher.domain.taxonomy import load_taxonomy
@@ -202,26 +202,29 @@ class Engine:
     # --- matching ------------------------------------------------------------------------------
 
     def match_record(self, side: Side, record_id: str, k: int | None = None,
-                     filters: Filters | None = None) -> list[Suggestion]:
+                     filters: Filters | None = None, lifts: Mapping[str, list[Lift]] | None = None
+                     ) -> list[Suggestion]:
         """Counterparts for a stored record (any status: an enterprise sees suggestions before moderation)."""
         found = self._fetch(side, [record_id])
         if not found:
             raise KeyError(record_id)
-        return self.match(found[0], side, k, filters)
+        return self.match(found[0], side, k, filters, lifts)
 
     def match_text(self, text: str, side: Side, k: int | None = None, filters: Filters | None = None,
                    **fields) -> list[Suggestion]:
         """Counterparts for free text posted on `side` (supply text finds scenarios, and vice versa)."""
         return self.match({"id": None, "title": text, "description": "", **fields}, side, k, filters)
 
-    def match(self, query: dict, side: Side, k: int | None = None,
-              filters: Filters | None = None) -> list[Suggestion]:
+    def match(self, query: dict, side: Side, k: int | None = None, filters: Filters | None = None,
+              lifts: Mapping[str, list[Lift]] | None = None) -> list[Suggestion]:
+        """lifts: candidate id -> bounded lifts from evidence the engine does not hold (tags, cases)."""
         pool = self.candidates(query, side)
         if pool is None:
             return []
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
                                pool.doc_coverage, pool.terms, k or self.settings.top_k, filters,
-                               lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration)
+                               lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration,
+                               lifts=lifts)
 
     def candidates(self, query: dict, side: Side) -> CandidatePool | None:
         """The published counterparts either channel nominates for the query, with both channels' raw scores."""

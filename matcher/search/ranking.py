@@ -4,7 +4,7 @@ Pure functions over arrays and record dicts: testable without a model or a datab
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -23,6 +23,22 @@ class Reason:
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Lift:
+    """Evidence outside the two texts that raises a candidate's score by a bounded relative amount.
+
+    The caller computes lifts from plain data (verified organisation tags, past cases) and passes them in;
+    ranking applies them as score × (1 + amount), so a text-irrelevant record (score 0) is never lifted."""
+    code: str
+    amount: float
+    en: str
+    zh: str
+
+
+# The sum of all lifts on one candidate never exceeds this (each source has its own smaller cap).
+MAX_TOTAL_LIFT = 0.15
 
 
 @dataclass(frozen=True)
@@ -48,9 +64,12 @@ class Filters:
     region: str | None = None
     min_maturity: str | None = None
     min_score: float = 0.0
+    only_ids: frozenset[str] | None = None   # e.g. records of organisations holding a verified tag
 
     def keep(self, cand: dict, score: float) -> bool:
         if score < self.min_score:
+            return False
+        if self.only_ids is not None and cand["id"] not in self.only_ids:
             return False
         if self.industry and cand.get("industry") != self.industry:
             return False
@@ -130,7 +149,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                     lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
                     matched_terms: Sequence[list[str]] | Callable[[int], list[str]], k: int = 10,
                     filters: Filters | None = None, lexical_ref: float | None = None,
-                    calibration: Calibration | None = None) -> list[Suggestion]:
+                    calibration: Calibration | None = None,
+                    lifts: Mapping[str, Sequence[Lift]] | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
@@ -140,6 +160,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         dense: cosine similarities; lexical: raw BM25 scores.
         lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
         calibration: the encoder profile's calibration (cosine floor, dense weight per language pair).
+        lifts: candidate id -> bounded lifts (see Lift); their sum is capped at MAX_TOTAL_LIFT.
     """
     if not candidates:
         return []
@@ -154,6 +175,9 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     for i, cand in enumerate(candidates):
         sig = structured_signals(query, cand, query_side)
         score = signals.combine(float(text[i]), sig, signals.SIGNAL_WEIGHTS)
+        if lifts and (mine := lifts.get(cand["id"])):
+            sig = {**sig, "lift": round(min(MAX_TOTAL_LIFT, sum(x.amount for x in mine)), 4)}
+            score = min(1.0, score * (1.0 + sig["lift"]))
         if filters.keep(cand, score):
             scored.append((score, i, sig))
     # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
@@ -174,6 +198,7 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                  **{key: round(v, 3) for key, v in sig.items()}}
         ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))
         terms = terms_of(i)
-        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms,
-                              explain(query, cand, chans, terms, query_side)))
+        reasons = explain(query, cand, chans, terms, query_side)
+        reasons += [Reason(x.code, x.en, x.zh) for x in (lifts or {}).get(cand["id"], ()) if "lift" in sig]
+        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms, reasons))
     return out

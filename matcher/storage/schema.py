@@ -117,3 +117,93 @@ class AuditLog(Base):
     to_status: Mapped[str | None] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- The city's programme (issue 11): organisations and their tags, demonstration projects, case library ---
+# New tables only (create_all adds them to existing databases). Listings are linked to organisations through
+# record_organisations rather than a new column on offerings/scenarios, so no existing table changes.
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)   # normalise_name(name)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    district: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[str | None] = mapped_column(String(20))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)  # one profile per account
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class OrganisationTagRow(Base):
+    __tablename__ = "organisation_tags"
+    __table_args__ = (UniqueConstraint("organisation_id", "tag"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)     # pending / verified / rejected
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RecordOrganisation(Base):
+    """Which organisation posted a listing (side 'supply' = offerings, 'demand' = scenarios)."""
+    __tablename__ = "record_organisations"
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class DemonstrationProject(Base):
+    """A deployed pairing proposed as a 示范应用场景 project."""
+    __tablename__ = "demonstration_projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    plan: Mapped[str] = mapped_column(Text)                         # the application
+    requested_wan: Mapped[float] = mapped_column(Float)
+    support_wan: Mapped[float | None] = mapped_column(Float)        # granted at approval
+    year: Mapped[int] = mapped_column(Integer, index=True)          # budget year
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[list | None] = mapped_column(JSON)              # [{indicator, measured, met}]
+    outcome_summary: Mapped[str | None] = mapped_column(Text)
+    applicant: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Milestone(Base):
+    __tablename__ = "demonstration_milestones"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("demonstration_projects.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due: Mapped[dt.date] = mapped_column(Date)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class CaseRow(Base):
+    """An application-scenario case in the public library (应用场景案例)."""
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("demonstration_projects.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    solution: Mapped[str] = mapped_column(Text)
+    supplier: Mapped[str] = mapped_column(String(200))
+    supplier_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    adopter: Mapped[str | None] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(String(100))
+    results: Mapped[list] = mapped_column(JSON)                     # [{indicator, measured, met}]
+    language: Mapped[str] = mapped_column(String(4))
+    contact: Mapped[str | None] = mapped_column(String(300))        # shown only when both parties agreed
+    consent_supply: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_demand: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
