@@ -76,7 +76,9 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
     if to_status == P.REJECTED and not reason_code:
         raise ReviewError("A rejection needs a reason code", "驳回需要选择原因")
     with store.write() as s:
-        current = s.get(Pairing, pairing_id)
+        # Row lock (FOR UPDATE on PostgreSQL; SQLite's write transaction already excludes other writers):
+        # the version check and the update below see the same row.
+        current = s.get(Pairing, pairing_id, with_for_update=True)
         if current is None:
             raise ReviewError(f"Pairing {pairing_id} does not exist", f"对接 {pairing_id} 不存在")
         if current.version != expected_version:
@@ -138,7 +140,8 @@ def list_pairings(store: Store, q: PairingQuery = PairingQuery(), limit: int = 1
     if q.industry:
         stmt = stmt.where((ScenarioRow.industry == q.industry) | (OfferingRow.industry == q.industry))
     if q.region:
-        stmt = stmt.where(ScenarioRow.region.contains(q.region) | OfferingRow.region.contains(q.region))
+        # icontains: case-insensitive on both backends (SQLite's LIKE is, PostgreSQL's is not)
+        stmt = stmt.where(ScenarioRow.region.icontains(q.region) | OfferingRow.region.icontains(q.region))
     if q.language:
         stmt = stmt.where(ScenarioRow.language == q.language)
     if q.since:
