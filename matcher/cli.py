@@ -32,8 +32,14 @@ def _bar(desc: str):
 
 
 def cmd_init(args) -> int:
+    from sqlalchemy.engine import make_url
+
     platform = _platform()
-    print(f"database: {platform.store.url} (schema v{platform.store.schema_version()})")
+    store = platform.store
+    shown = make_url(store.url).render_as_string(hide_password=True)
+    before = store.migrated_from or "new database"
+    change = f"migrated {before} -> {store.revision}" if before != store.revision else "up to date"
+    print(f"database: {shown} (schema v{store.schema_version()}, revision {store.revision}: {change})")
     print(f"indexes:  {platform.settings.index_dir}")
     return EXIT_OK
 

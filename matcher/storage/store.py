@@ -17,9 +17,9 @@ from matcher.domain.records import (FieldError, RecordStatus, RecordValidationEr
                              new_id)
 from matcher.domain.taxonomy import load_taxonomy
 from matcher.storage import backup as backups
-from matcher.storage.backends import dialect_of, install_triggers, is_transient, make_engine, normalise_url, write_mode
+from matcher.storage.backends import dialect_of, is_transient, make_engine, normalise_url, write_mode
 from matcher.storage.backup import RestoreError, restore  # noqa: F401  (the public names of backup/restore)
-from matcher.storage.schema import SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow
+from matcher.storage.schema import AuditLog, Embedding, Meta, OfferingRow, ScenarioRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,11 +40,12 @@ class Store:
         self._create_schema()
 
     def _create_schema(self) -> None:
+        """Create or migrate the schema to head (storage/migrations), under the write lock: processes that
+        start together migrate one after the other, and a failed migration changes nothing."""
+        from matcher.storage import migrations
+
         with self.write() as s:
-            Base.metadata.create_all(s.connection())
-            install_triggers(s.connection(), self.dialect)
-            if s.get(Meta, "schema_version") is None:
-                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+            self.migrated_from, self.revision = migrations.upgrade(s.connection(), self.dialect)
 
     # --- transactions ----------------------------------------------------------------------
 
