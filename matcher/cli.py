@@ -40,7 +40,7 @@ def cmd_init(args) -> int:
     before = store.migrated_from or "new database"
     change = f"migrated {before} -> {store.revision}" if before != store.revision else "up to date"
     print(f"database: {shown} (schema v{store.schema_version()}, revision {store.revision}: {change})")
-    print(f"indexes:  {platform.settings.index_dir}")
+    print(f"indexes:  {platform.engine.index_root}")
     return EXIT_OK
 
 
@@ -135,8 +135,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_reindex(args) -> int:
+    from matcher.search.engine import database_index_dir
+    from matcher.storage.store import Store
+
     settings = get_settings()
-    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    store = Store(settings.database_url)
+    shutil.rmtree(database_index_dir(settings, store.database_id), ignore_errors=True)  # this database's only
+    store.engine.dispose()
     platform = _platform(sync=False)
     for report in platform.engine.sync(progress=True):
         print(f"{report.side.value}: {report.total} records indexed")

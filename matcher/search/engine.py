@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -93,13 +94,45 @@ class SideIndex:
             tmp.replace(self.folder / "coverage.json")
 
 
+def database_index_dir(settings: Settings, database_id: str) -> Path:
+    """The index folder of one database: <index_dir>/<database id>/ (one sub-folder per encoder model)."""
+    return settings.index_dir / database_id
+
+
+def _claim(root: Path, database_id: str) -> None:
+    """Make root the index folder of this database. A folder marked as another database's (copied or
+    moved var folders, a database swapped underneath) is emptied, and sync() rebuilds it from the database:
+    vectors come from the embeddings table, nothing is re-encoded."""
+    marker = root / "database.json"
+    try:
+        owner = json.loads(marker.read_text("utf-8")).get("database_id")
+    except (OSError, ValueError, AttributeError):
+        owner = None
+    if owner == database_id:
+        return
+    if owner is not None:
+        log.warning("index folder %s belongs to database %s, not to this database %s: rebuilding it from the "
+                    "embeddings table", root, owner, database_id)
+        shutil.rmtree(root, ignore_errors=True)
+    elif root.exists() and any(root.iterdir()):
+        log.warning("index folder %s has no owner mark: rebuilding it from the embeddings table", root)
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        log.info("new index folder %s for database %s: building it from the embeddings table", root, database_id)
+    root.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"database_id": database_id}), "utf-8")
+
+
 class Engine:
     """One per process (Streamlit shares it across sessions); every index write holds the side's lock."""
 
     def __init__(self, settings: Settings, store: Store, encoder: Encoder):
         self.settings, self.store, self.encoder = settings, store, encoder
-        root = settings.index_dir / safe_name(encoder.name)
-        self.sides = {side: SideIndex(root / side.value, encoder.dim, settings.ann_threshold) for side in Side}
+        self.index_root = database_index_dir(settings, store.database_id) / safe_name(encoder.name)
+        with _folder_lock(self.index_root.parent):   # beside the folder: _claim may delete it
+            _claim(self.index_root, store.database_id)
+        self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold)
+                      for side in Side}
         self.taxonomy = load_taxonomy()
 
     # --- keeping indexes in step with the store ------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
@@ -46,6 +47,11 @@ class Store:
 
         with self.write() as s:
             self.migrated_from, self.revision = migrations.upgrade(s.connection(), self.dialect)
+            # The database's identity: index folders are named by it, so two databases never share one.
+            if (row := s.get(Meta, "database_id")) is None:
+                row = Meta(key="database_id", value=uuid.uuid4().hex)
+                s.add(row)
+            self.database_id = row.value
 
     # --- transactions ----------------------------------------------------------------------
 
