@@ -82,16 +82,23 @@ class SideIndex:
             except (OSError, ValueError):
                 self.coverage = {}
         self.lock = threading.RLock()
+        self._save_lock = threading.Lock()
         self.dirty, self.saved_at = False, time.monotonic()
 
     def save(self) -> None:
-        with self.lock, _folder_lock(self.folder):
-            self.dirty, self.saved_at = False, time.monotonic()
-            self.vectors.save(self.folder)
-            self.lexical.save(self.folder / "lexical")
-            tmp = self.folder / "coverage.json.tmp"
-            tmp.write_text(json.dumps(self.coverage), encoding="utf-8")
-            tmp.replace(self.folder / "coverage.json")
+        """Snapshot in memory under the side's lock, then write to disk without it: searches and writes
+        wait for the copy (~0.1 s at 100k records), never for the disk (seconds at 100k)."""
+        with self._save_lock:                  # one save at a time, so an older snapshot never lands last
+            with self.lock:
+                self.dirty, self.saved_at = False, time.monotonic()
+                vectors, lexical = self.vectors.snapshot(), self.lexical.snapshot()
+                coverage = dict(self.coverage)
+            with _folder_lock(self.folder):
+                VectorIndex.write(self.folder, vectors)
+                LexicalIndex.write(self.folder / "lexical", lexical)
+                tmp = self.folder / "coverage.json.tmp"
+                tmp.write_text(json.dumps(coverage), encoding="utf-8")
+                tmp.replace(self.folder / "coverage.json")
 
 
 def database_index_dir(settings: Settings, database_id: str) -> Path:
@@ -173,9 +180,10 @@ class Engine:
                 self._remove(side, extra)
             if stale:
                 self._index(side, stale, progress)
-            if extra or stale:
-                index.save()
-            return SyncReport(side, len(stale), len(extra), len(index.vectors))
+            report = SyncReport(side, len(stale), len(extra), len(index.vectors))
+        if extra or stale:
+            index.save()   # outside the lock: the disk write never blocks searches
+        return report
 
     def _index(self, side: Side, record_ids: list[str], progress: bool = False) -> None:
         index = self.sides[side]
@@ -211,8 +219,9 @@ class Engine:
                 self._index(side, live)
             if gone or live:  # a pending record changes no index
                 index.dirty = True
-                if time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS:
-                    index.save()
+            due = index.dirty and time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS
+        if due:
+            index.save()   # outside the lock: the disk write never blocks searches
 
     def flush(self) -> None:
         """Write every index changed since its last save (end of an import, a CLI command, shutdown)."""

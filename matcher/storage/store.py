@@ -1,6 +1,7 @@
 """Persistence: the SQLAlchemy engine, transactions, and record CRUD. Single source of truth."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -20,13 +21,16 @@ from matcher.domain.taxonomy import load_taxonomy
 from matcher.storage import backup as backups
 from matcher.storage.backends import dialect_of, is_transient, make_engine, normalise_url, write_mode
 from matcher.storage.backup import RestoreError, restore  # noqa: F401  (the public names of backup/restore)
-from matcher.storage.schema import AuditLog, Embedding, Meta, OfferingRow, ScenarioRow
+from matcher.storage.schema import AuditLog, Change, Embedding, Meta, OfferingRow, ScenarioRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}
 ENTITY_FOR_SIDE = {Side.SUPPLY: "offering", Side.DEMAND: "scenario"}
+CHANGE_CHANNEL = "matcher_changes"          # PostgreSQL NOTIFY channel of the change feed
+CHANGES_KEPT = dt.timedelta(days=2)         # feed rows older than this are pruned (a process that was away
+                                            # longer catches up with a full sync, see Platform.catch_up)
 
 
 class Store:
@@ -37,6 +41,7 @@ class Store:
         self.dialect = dialect_of(self.url)          # "sqlite" or "postgresql" (backends.py)
         self.is_sqlite = self.dialect == "sqlite"
         self.engine = make_engine(self.url)
+        self.origin = uuid.uuid4().hex          # marks this instance's rows in the change feed
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._create_schema()
 
@@ -93,6 +98,18 @@ class Store:
     def audit(self, s: Session, actor: str, entity: str, entity_id: str, action: str, **fields: Any) -> None:
         s.add(AuditLog(actor=actor, entity=entity, entity_id=str(entity_id), action=action, **fields))
 
+    def changed(self, s: Session, side: Side, record_ids: list[str]) -> None:
+        """Tell other processes (the change feed) that these records changed, in the same transaction:
+        the feed row commits with the record or not at all. PostgreSQL delivers the NOTIFY at commit."""
+        s.add_all(Change(side=side.value, record_id=rid, origin=self.origin) for rid in record_ids)
+        if not self.is_sqlite:
+            s.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANGE_CHANNEL, "payload": self.origin})
+        s.flush()
+        last = s.scalar(select(func.max(Change.id)))
+        if last and last % 1000 < len(record_ids):   # now and then, in a writer's transaction: prune
+            s.execute(Change.__table__.delete().where(Change.at < dt.datetime.now(dt.timezone.utc)
+                                                      .replace(tzinfo=None) - CHANGES_KEPT, Change.id < last))
+
     # --- records -----------------------------------------------------------------------------
 
     def add_records(self, side: Side, records: list, actor: str = "system", owner_id: int | None = None,
@@ -113,6 +130,7 @@ class Store:
                 s.add(row)
                 self.audit(s, actor, ENTITY_FOR_SIDE[side], row.id, "create", to_status=str(status))
                 out.append(row.id)
+            self.changed(s, side, out)
         return out
 
     def update_record(self, side: Side, record_id: str, record, actor: str) -> None:
@@ -125,6 +143,7 @@ class Store:
                 setattr(row, key, value)
             row.version += 1
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "update")
+            self.changed(s, side, [record_id])
 
     def set_record_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
                           note: str | None = None, reason_code: str | None = None) -> None:
@@ -136,6 +155,7 @@ class Store:
             row.version += 1
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "status", from_status=old,
                        to_status=str(status), note=note, reason_code=reason_code)
+            self.changed(s, side, [record_id])
 
     @staticmethod
     def _row_fields(rec) -> dict[str, Any]:
