@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the runtime database, indexes and logs (git-ignored).")
-    db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db.")
+    db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db; postgresql://user:password@host:5432/db for PostgreSQL.")
     model: str = Field(BUNDLED_MODEL, description="sentence-transformers model: hub name, local path, or the bundled default.")
     encoder: str = Field("sentence-transformers", description="Encoder backend: sentence-transformers, onnx (int8, exported once into var_dir), or fake (tests only).")
     taxonomy_path: Path = Field(DATA_DIR / "taxonomy.csv", description="Industry codes, names, keywords and synonym groups.")
