@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
+import threading
 import tempfile
 import uuid
 from pathlib import Path
@@ -70,6 +72,8 @@ class Cluster:
         return self
 
     def stop(self) -> None:
+        if not self.data.exists():   # stopped already (SIGTERM handler, then the fixture's finally)
+            return
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
@@ -116,8 +120,22 @@ def pg_cluster():
     except (RuntimeError, KeyError, OSError, subprocess.TimeoutExpired) as exc:
         shutil.rmtree(cluster.root, ignore_errors=True)
         _unavailable(f"the test server did not start: {exc}")
-    yield cluster
-    cluster.stop()
+    # A session ended by SIGTERM (a CI timeout, kill) runs no fixture teardown: stop the server anyway.
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _stop_and_exit(signum, frame):
+        cluster.stop()
+        signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_and_exit)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_configure(config):
