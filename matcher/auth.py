@@ -108,7 +108,8 @@ def authenticate(store: Store, email: str, password: str, settings: Settings,
     now = now or utcnow()
     invalid = AuthError("invalid", "Wrong e-mail or password.", "邮箱或密码错误。")
     with store.write() as s:
-        user = s.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+        # FOR UPDATE: two wrong passwords at once both count (PostgreSQL row lock; no-op on SQLite).
+        user = s.scalar(select(User).where(func.lower(User.email) == normalise_email(email)).with_for_update())
         if user is None:
             verify_password(_DUMMY_HASH, password or "")
             raise invalid

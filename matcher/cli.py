@@ -32,9 +32,15 @@ def _bar(desc: str):
 
 
 def cmd_init(args) -> int:
+    from sqlalchemy.engine import make_url
+
     platform = _platform()
-    print(f"database: {platform.store.url} (schema v{platform.store.schema_version()})")
-    print(f"indexes:  {platform.settings.index_dir}")
+    store = platform.store
+    shown = make_url(store.url).render_as_string(hide_password=True)
+    before = store.migrated_from or "new database"
+    change = f"migrated {before} -> {store.revision}" if before != store.revision else "up to date"
+    print(f"database: {shown} (schema v{store.schema_version()}, revision {store.revision}: {change})")
+    print(f"indexes:  {platform.engine.index_root}")
     return EXIT_OK
 
 
@@ -208,8 +214,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_reindex(args) -> int:
+    from matcher.search.engine import database_index_dir
+    from matcher.storage.store import Store
+
     settings = get_settings()
-    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    store = Store(settings.database_url)
+    shutil.rmtree(database_index_dir(settings, store.database_id), ignore_errors=True)  # this database's only
+    store.engine.dispose()
     platform = _platform(sync=False)
     for report in platform.engine.sync(progress=True):
         print(f"{report.side.value}: {report.total} records indexed")
@@ -219,29 +230,48 @@ def cmd_reindex(args) -> int:
 def cmd_backup(args) -> int:
     from matcher.storage.store import Store
 
+    from matcher.storage.backup import RestoreError
+
     store = Store(get_settings().database_url)
-    store.backup(Path(args.file))
+    try:
+        store.backup(Path(args.file))
+    except RestoreError as exc:  # pg_dump missing or failing: nothing was written
+        print(f"No backup written: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(f"backup written to {args.file}")
     return EXIT_OK
 
 
 def cmd_restore(args) -> int:
-    from matcher.storage.store import RestoreError, restore
+    from matcher.storage.backup import RestoreError, restore, restore_postgres
+    from matcher.storage.backends import dialect_of, normalise_url
 
-    url = get_settings().database_url
-    if not url.startswith("sqlite:///") or ":memory:" in url:
-        print(f"restore works on a SQLite database file; {url} is not one (use the database's own tools)",
-              file=sys.stderr)
+    settings = get_settings()
+    url = normalise_url(settings.database_url)
+    if dialect_of(url) == "postgresql":
+        from sqlalchemy.engine import make_url
+
+        where = make_url(url).database
+        try:
+            kept = restore_postgres(url, Path(args.file), settings.var_dir)
+        except RestoreError as exc:
+            print(f"Not restored: {args.file}: {exc}. The live database {where} was not changed.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"restored {args.file} to database {where}")
+        print(f"previous contents kept as {kept} (pg_restore it to go back)")
+    elif url.startswith("sqlite:///") and ":memory:" not in url:
+        live = Path(url.split("///", 1)[1])
+        try:
+            kept = restore(Path(args.file), live)
+        except RestoreError as exc:
+            print(f"Not restored: {args.file}: {exc}. The live database {live} was not changed.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"restored {args.file} to {live}")
+        if kept:
+            print(f"previous database kept as {kept}")
+    else:
+        print(f"restore works on a SQLite database file or PostgreSQL; {url} is neither", file=sys.stderr)
         return EXIT_BAD_INPUT
-    live = Path(url.split("///", 1)[1])
-    try:
-        kept = restore(Path(args.file), live)
-    except RestoreError as exc:
-        print(f"Not restored: {args.file}: {exc}. The live database {live} was not changed.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"restored {args.file} to {live}")
-    if kept:
-        print(f"previous database kept as {kept}")
     print("indexes are re-synced with the restored records at the next start (app or python -m matcher init)")
     return EXIT_OK
 
@@ -363,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     sub.add_parser("reindex", help="rebuild every index from the database").set_defaults(func=cmd_reindex)
-    p = sub.add_parser("backup", help="copy the database with SQLite's online backup API")
+    p = sub.add_parser("backup", help="copy the live database (SQLite online backup API, or pg_dump on PostgreSQL)")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="replace the database by a checked backup (stop the app first)")

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the runtime database, indexes and logs (git-ignored).")
-    db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db.")
+    db_url: str = Field("", description="SQLAlchemy URL of the database; empty means SQLite at <var_dir>/matcher.db; postgresql://user:password@host:5432/db for PostgreSQL.")
     encoder: str = Field("use", description="Encoder backend: use (multilingual USE v3, the default), sentence-transformers, onnx (int8, exported once into var_dir), e5 (multilingual-e5-small 4-bit), or fake (tests only).")
     model: str = Field(BUNDLED_MODEL, description="Model of the sentence-transformers and onnx backends: hub name, local path, or the bundled all-MiniLM-L6-v2.")
     taxonomy_path: Path = Field(DATA_DIR / "taxonomy.csv", description="Industry codes, names, keywords and synonym groups.")

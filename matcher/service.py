@@ -16,6 +16,7 @@ from matcher.search.engine import OTHER, Engine
 from matcher.io.imports import parse_records
 from matcher.search.ranking import Filters, Lift, Suggestion
 from matcher.domain.records import RecordStatus, Side, record_text, validate_record
+from matcher.storage.changefeed import ChangeFeed
 from matcher.storage.store import Store
 
 Progress = Callable[[float, str], None]
@@ -35,23 +36,41 @@ class Platform:
     synced_at: float = field(default_factory=time.monotonic)
     case_index: CaseIndex = field(default_factory=CaseIndex)                            # problems: similar cases
     case_search: CaseIndex = field(default_factory=lambda: CaseIndex(case_text))        # the library's search box
+    feed: ChangeFeed | None = None
 
     @classmethod
-    def open(cls, settings: Settings, encoder=None, sync: bool = True) -> "Platform":
+    def open(cls, settings: Settings, encoder=None, sync: bool = True, follow: bool = False) -> "Platform":
+        """follow=True (long-lived processes: the app) applies other processes' writes to the indexes as they
+        commit (storage/changefeed.py); short CLI commands do not need it."""
         store = Store(settings.database_url)
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
+        if follow:  # before the sync: a write committed during the sync is applied (again, harmlessly)
+            platform.feed = ChangeFeed(store, platform.engine.refresh)
         if sync:
             platform.engine.sync()
             # Listings from before organisations existed carry a free-text name: link each to a row.
             organisations.link_records(store)
+        if platform.feed is not None:
+            platform.feed.start()
         return platform
 
-    def catch_up(self, every_seconds: float = 30.0) -> None:
-        """Pick up records that other processes (a CLI import, another app worker) wrote since the last
-        check: a cheap id/hash comparison, re-indexing only what differs."""
+    def catch_up(self, every_seconds: float = 300.0) -> None:
+        """Safety net behind the change feed: every few minutes a cheap id/hash comparison of the indexes
+        with the database, re-indexing only what differs (also covers writes made outside the store)."""
         if time.monotonic() - self.synced_at >= every_seconds:
             self.engine.sync()
             self.synced_at = time.monotonic()
+
+    def feed_head(self) -> int:
+        """Id of the newest change-feed row (how far a follower must have read to be up to date)."""
+        return (self.feed or ChangeFeed(self.store, lambda side, ids: None)).head()
+
+    def close(self) -> None:
+        """Stop following the feed, write changed indexes, release the database connections."""
+        if self.feed is not None:
+            self.feed.stop()
+        self.engine.flush()
+        self.store.engine.dispose()
 
     # --- records ------------------------------------------------------------------------------
 

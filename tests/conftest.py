@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 
 from matcher.config import Settings, get_settings
+# The PostgreSQL test server and the backend/db_url fixtures (modules opt in with pytest.mark.backends).
+from pg_cluster import (backend, db_url, make_db_url, pg_cluster, pytest_configure,  # noqa: F401
+                        pytest_generate_tests)
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +20,14 @@ def cheap_password_hashing(monkeypatch):
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch) -> Settings:
-    """Settings pointing at an empty tmp database, the fake encoder, no demo data or demo accounts."""
+def settings(tmp_path, monkeypatch, db_url) -> Settings:
+    """Settings pointing at an empty tmp database (SQLite, or PostgreSQL in modules marked for both backends),
+    the fake encoder, no demo data or demo accounts."""
     monkeypatch.setenv("MATCHER_VAR_DIR", str(tmp_path / "var"))
+    if db_url:
+        monkeypatch.setenv("MATCHER_DB_URL", db_url)
+    else:
+        monkeypatch.delenv("MATCHER_DB_URL", raising=False)
     monkeypatch.setenv("MATCHER_ENCODER", "fake")
     monkeypatch.setenv("MATCHER_SEED_DEMO", "false")
     monkeypatch.setenv("MATCHER_DEMO_ACCOUNTS", "false")

@@ -27,6 +27,7 @@ PAGE_TITLES = {TEXT[p[1]]["en"] for p in PAGES}
 
 TRIED: Counter = Counter()
 SCANNED: Counter = Counter()
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -51,9 +51,13 @@ def _report_figures():
         "partly_saved": 0, "crashes": 0})
 
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+
 @pytest.fixture
-def platform(tmp_path):
-    p = Platform.open(Settings(var_dir=tmp_path / "var", encoder="fake", seed_demo=False, demo_accounts=False))
+def platform(tmp_path, db_url):
+    p = Platform.open(Settings(var_dir=tmp_path / "var", db_url=db_url, encoder="fake", seed_demo=False,
+                               demo_accounts=False))
     base = {"title": "已有成果", "description": "碳纤维 车身", "organization": "甲公司"}
     p.store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, {**base, "id": "O-EXIST"})])
     p.store.add_records(Side.DEMAND, [validate_record(Side.DEMAND, {**base, "id": "S-EXIST"})])

@@ -1,5 +1,6 @@
 """Data safety under concurrency and crashes: concurrent writers, kill -9 mid-import, index repair at start,
 online backup during writes and restore, two officials acting on one pairing at once.
+Every test runs on SQLite and on the PostgreSQL test server (tests/pg_cluster.py).
 
 CI size by default (under a minute on 2 cores). MATCHER_STRESS_FULL=1 runs the sizes the issue asks for
 (8 processes x 200 records, ...); MATCHER_STRESS_REPORT=path.json writes the figures SECURITY.md quotes.
@@ -52,13 +53,30 @@ KILL_POINTS = ([("in_txn", 0.0), ("in_txn", 0.3), ("committed", 0.0), ("committe
 BACKUP_SEED, BACKUP_ROUNDS = (3000, 5) if FULL else (300, 2)
 OFFICIAL_ROUNDS = 300 if FULL else 40
 
-FIGURES: dict[str, dict] = {}
+BY_BACKEND: dict[str, dict[str, dict]] = {"sqlite": {}, "postgresql": {}}
+FIGURES = BY_BACKEND["sqlite"]   # the figures of the backend the current test runs on
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _database(backend, db_url, monkeypatch):
+    """Settings() and the worker processes (_env copies os.environ) read MATCHER_DB_URL: "" = SQLite file."""
+    global FIGURES
+    FIGURES = BY_BACKEND[backend]
+    if db_url:
+        monkeypatch.setenv("MATCHER_DB_URL", db_url)
+    else:
+        monkeypatch.delenv("MATCHER_DB_URL", raising=False)
+    return db_url
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _report_figures():
     yield
-    merge_stress_report("reliability_full_size" if FULL else "reliability_ci_size", FIGURES)
+    key = "reliability_full_size" if FULL else "reliability_ci_size"
+    for backend, figures in BY_BACKEND.items():
+        if figures:
+            merge_stress_report(key if backend == "sqlite" else f"{key}_{backend}", figures)
 
 
 def _settings(var_dir: Path) -> Settings:
@@ -231,7 +249,21 @@ def _big_csv(path: Path, n: int) -> None:
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
 
-def _ro_count(db: Path) -> int | None:
+def _pg_query(url: str, sql: str) -> int | None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    try:
+        with psycopg.connect(host=u.query["host"], user=u.username, dbname=u.database, connect_timeout=2) as con:
+            return con.execute(sql).fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def _ro_count(db: Path | str) -> int | None:
+    if isinstance(db, str):  # a PostgreSQL URL
+        return _pg_query(db, "SELECT count(*) FROM offerings")
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
         try:
@@ -242,7 +274,9 @@ def _ro_count(db: Path) -> int | None:
         return None
 
 
-def _write_locked(db: Path) -> bool:
+def _write_locked(db: Path | str) -> bool:
+    if isinstance(db, str):  # the advisory lock every PostgreSQL write transaction holds (backends.py)
+        return bool(_pg_query(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
     con = sqlite3.connect(str(db), timeout=0, isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
@@ -254,9 +288,9 @@ def _write_locked(db: Path) -> bool:
         con.close()
 
 
-def _import_and_kill(var: Path, csv_path: Path, n: int, mode: str, delay: float) -> str:
+def _import_and_kill(var: Path, csv_path: Path, n: int, mode: str, delay: float, url: str = "") -> str:
     """Run `python -m matcher import` and kill -9 it at the given point. Returns where it died."""
-    db = var / "matcher.db"
+    db = url or var / "matcher.db"
     proc = subprocess.Popen([sys.executable, "-m", "matcher", "import", "offerings", str(csv_path)], cwd=ROOT,
                             env=_env(var), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -289,24 +323,40 @@ def _import_and_kill(var: Path, csv_path: Path, n: int, mode: str, delay: float)
             proc.wait()
 
 
-def test_kill_9_mid_import_is_all_or_nothing_and_indexes_are_repaired_at_start(tmp_path):
+def _counts_after_crash(var: Path, url: str) -> tuple[int, int]:
+    """(offerings, audited creates) of a database a process was killed in, after checking its integrity."""
+    if url:
+        store = Store(url)
+        try:
+            with store.read() as s:
+                return (s.execute(text("SELECT count(*) FROM offerings")).scalar(),
+                        s.execute(text("SELECT count(*) FROM audit_log WHERE action='create'")).scalar())
+        finally:
+            store.engine.dispose()
+    con = sqlite3.connect(str(var / "matcher.db"))
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        return (con.execute("SELECT count(*) FROM offerings").fetchone()[0],
+                con.execute("SELECT count(*) FROM audit_log WHERE action='create'").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_kill_9_mid_import_is_all_or_nothing_and_indexes_are_repaired_at_start(tmp_path, make_db_url,
+                                                                                 monkeypatch):
     csv_path = tmp_path / "big.csv"
     _big_csv(csv_path, IMPORT_ROWS)
     outcomes: Counter = Counter()
     for n_run, (mode, delay) in enumerate(KILL_POINTS):
         var = tmp_path / f"var{n_run}"
+        url = make_db_url()   # a fresh database per run ("" = the var folder's SQLite file)
+        if url:
+            monkeypatch.setenv("MATCHER_DB_URL", url)
         Store(_settings(var).database_url)  # schema in place, as after `python -m matcher init`
-        where = _import_and_kill(var, csv_path, IMPORT_ROWS, mode, delay)
+        where = _import_and_kill(var, csv_path, IMPORT_ROWS, mode, delay, url)
         outcomes[where] += 1
-        db = var / "matcher.db"
-        con = sqlite3.connect(str(db))
-        try:
-            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-            count = con.execute("SELECT count(*) FROM offerings").fetchone()[0]
-            audited = con.execute("SELECT count(*) FROM audit_log WHERE action='create'").fetchone()[0]
-        finally:
-            con.close()
+        count, audited = _counts_after_crash(var, url)
         assert count in (0, IMPORT_ROWS), (mode, delay, count)   # all or nothing
         assert audited == count                                    # audit rows commit with the records
         if where == "before_commit":
@@ -392,7 +442,7 @@ def test_damaged_index_files_are_rebuilt_at_start(tmp_path, damage):
 # --- backup and restore -----------------------------------------------------------------------------
 
 
-def test_backup_while_writing_and_restore_round_trips_every_record(tmp_path):
+def test_backup_while_writing_and_restore_round_trips_every_record(tmp_path, make_db_url, monkeypatch):
     var = tmp_path / "var"
     settings = _settings(var)
     store = Store(settings.database_url)
@@ -437,10 +487,17 @@ def test_backup_while_writing_and_restore_round_trips_every_record(tmp_path):
     assert not write_errors, write_errors
     restored_total = 0
     for n, (target, before) in enumerate(backups):
-        # Restore = the backup file becomes the database of an instance (no stale -wal/-shm beside it).
+        # Restore = the backup file becomes the database of an instance (no stale -wal/-shm beside it);
+        # on PostgreSQL `python -m matcher restore` pg_restores it into a fresh database.
         rvar = tmp_path / f"restored{n}"
         rvar.mkdir()
-        shutil.copyfile(target, rvar / "matcher.db")
+        if rurl := make_db_url():
+            monkeypatch.setenv("MATCHER_DB_URL", rurl)
+            done = subprocess.run([sys.executable, "-m", "matcher", "restore", str(target)], cwd=ROOT,
+                                  env=_env(rvar), capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr[-2000:]
+        else:
+            shutil.copyfile(target, rvar / "matcher.db")
         restored = Store(_settings(rvar).database_url)
         assert restored.integrity_check() == "ok"
         for side in Side:
@@ -465,8 +522,8 @@ def test_backup_while_writing_and_restore_round_trips_every_record(tmp_path):
 # --- two officials, one pairing ---------------------------------------------------------------------
 
 
-def test_two_officials_on_one_pairing_change_it_exactly_once(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_two_officials_on_one_pairing_change_it_exactly_once(tmp_path, db_url):
+    store = Store(db_url or f"sqlite:///{tmp_path / 'm.db'}")
     base = {"title": "t", "description": "d", "organization": "o"}
     store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, {**base, "id": f"O-{i}"})
                                     for i in range(OFFICIAL_ROUNDS)])
@@ -512,8 +569,8 @@ def test_two_officials_on_one_pairing_change_it_exactly_once(tmp_path):
     FIGURES["two_officials"] = {"races": OFFICIAL_ROUNDS, "double_changes": 0, "wins": dict(wins)}
 
 
-def test_stale_version_after_the_race_is_refused_with_a_clear_message(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_stale_version_after_the_race_is_refused_with_a_clear_message(tmp_path, db_url):
+    store = Store(db_url or f"sqlite:///{tmp_path / 'm.db'}")
     base = {"title": "t", "description": "d", "organization": "o"}
     store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, {**base, "id": "O-1"})])
     store.add_records(Side.DEMAND, [validate_record(Side.DEMAND, {**base, "id": "S-1"})])

@@ -25,7 +25,7 @@ def _demo_files(s: Settings) -> bool:
 def _open(settings_json: str) -> Platform:
     """Open the store, load the encoder, bring the indexes in step; on a fresh database load the demo data."""
     s = Settings.model_validate_json(settings_json)
-    platform = Platform.open(s)
+    platform = Platform.open(s, follow=True)   # other workers' writes reach these indexes within ~1 s
     if s.seed_demo and _demo_files(s):
         if platform.seed_demo():
             log.info("demo data loaded into %s", s.database_url)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -93,16 +94,52 @@ class SideIndex:
             except (OSError, ValueError):
                 self.coverage = {}
         self.lock = threading.RLock()
+        self._save_lock = threading.Lock()
         self.dirty, self.saved_at = False, time.monotonic()
 
     def save(self) -> None:
-        with self.lock, _folder_lock(self.folder):
-            self.dirty, self.saved_at = False, time.monotonic()
-            self.vectors.save(self.folder)
-            self.lexical.save(self.folder / "lexical")
-            tmp = self.folder / "coverage.json.tmp"
-            tmp.write_text(json.dumps(self.coverage), encoding="utf-8")
-            tmp.replace(self.folder / "coverage.json")
+        """Snapshot in memory under the side's lock, then write to disk without it: searches and writes
+        wait for the copy (~0.1 s at 100k records), never for the disk (seconds at 100k)."""
+        with self._save_lock:                  # one save at a time, so an older snapshot never lands last
+            with self.lock:
+                self.dirty, self.saved_at = False, time.monotonic()
+                vectors, lexical = self.vectors.snapshot(), self.lexical.snapshot()
+                coverage = dict(self.coverage)
+            with _folder_lock(self.folder):
+                VectorIndex.write(self.folder, vectors)
+                LexicalIndex.write(self.folder / "lexical", lexical)
+                tmp = self.folder / "coverage.json.tmp"
+                tmp.write_text(json.dumps(coverage), encoding="utf-8")
+                tmp.replace(self.folder / "coverage.json")
+
+
+def database_index_dir(settings: Settings, database_id: str) -> Path:
+    """The index folder of one database: <index_dir>/<database id>/ (one sub-folder per encoder model)."""
+    return settings.index_dir / database_id
+
+
+def _claim(root: Path, database_id: str) -> None:
+    """Make root the index folder of this database. A folder marked as another database's (copied or
+    moved var folders, a database swapped underneath) is emptied, and sync() rebuilds it from the database:
+    vectors come from the embeddings table, nothing is re-encoded."""
+    marker = root / "database.json"
+    try:
+        owner = json.loads(marker.read_text("utf-8")).get("database_id")
+    except (OSError, ValueError, AttributeError):
+        owner = None
+    if owner == database_id:
+        return
+    if owner is not None:
+        log.warning("index folder %s belongs to database %s, not to this database %s: rebuilding it from the "
+                    "embeddings table", root, owner, database_id)
+        shutil.rmtree(root, ignore_errors=True)
+    elif root.exists() and any(root.iterdir()):
+        log.warning("index folder %s has no owner mark: rebuilding it from the embeddings table", root)
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        log.info("new index folder %s for database %s: building it from the embeddings table", root, database_id)
+    root.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"database_id": database_id}), "utf-8")
 
 
 class Engine:
@@ -110,8 +147,11 @@ class Engine:
 
     def __init__(self, settings: Settings, store: Store, encoder: Encoder):
         self.settings, self.store, self.encoder = settings, store, encoder
-        root = settings.index_dir / safe_name(encoder.name)
-        self.sides = {side: SideIndex(root / side.value, encoder.dim, settings.ann_threshold) for side in Side}
+        self.index_root = database_index_dir(settings, store.database_id) / safe_name(encoder.name)
+        with _folder_lock(self.index_root.parent):   # beside the folder: _claim may delete it
+            _claim(self.index_root, store.database_id)
+        self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold)
+                      for side in Side}
         self.taxonomy = load_taxonomy()
 
     # --- keeping indexes in step with the store ------------------------------------------------
@@ -152,9 +192,10 @@ class Engine:
                 self._remove(side, extra)
             if stale:
                 self._index(side, stale, progress)
-            if extra or stale:
-                index.save()
-            return SyncReport(side, len(stale), len(extra), len(index.vectors))
+            report = SyncReport(side, len(stale), len(extra), len(index.vectors))
+        if extra or stale:
+            index.save()   # outside the lock: the disk write never blocks searches
+        return report
 
     def _index(self, side: Side, record_ids: list[str], progress: bool = False) -> None:
         index = self.sides[side]
@@ -190,8 +231,9 @@ class Engine:
                 self._index(side, live)
             if gone or live:  # a pending record changes no index
                 index.dirty = True
-                if time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS:
-                    index.save()
+            due = index.dirty and time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS
+        if due:
+            index.save()   # outside the lock: the disk write never blocks searches
 
     def flush(self) -> None:
         """Write every index changed since its last save (end of an import, a CLI command, shutdown)."""

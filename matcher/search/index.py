@@ -159,14 +159,24 @@ class VectorIndex:
 
     def save(self, folder: Path) -> None:
         """Write atomically (temp file, then rename) so a crash never leaves a half-written index."""
-        folder.mkdir(parents=True, exist_ok=True)
+        self.write(folder, self.snapshot())
+
+    def snapshot(self) -> tuple[np.ndarray, dict]:
+        """The index as bytes in memory plus its id map: a memory copy under the lock (~0.1 s at 100k),
+        so the slow disk write can happen without blocking searches."""
         with self.lock:
-            tmp_index, tmp_ids = folder / "vectors.faiss.tmp", folder / "ids.json.tmp"
-            faiss.write_index(self._index, str(tmp_index))
-            tmp_ids.write_text(json.dumps({"dim": self.dim, "hashes": self._hashes,
-                                           "trained_at": self._trained_at}), encoding="utf-8")
-            os.replace(tmp_index, folder / "vectors.faiss")
-            os.replace(tmp_ids, folder / "ids.json")
+            return faiss.serialize_index(self._index), {"dim": self.dim, "hashes": dict(self._hashes),
+                                                        "trained_at": self._trained_at}
+
+    @staticmethod
+    def write(folder: Path, snapshot: tuple[np.ndarray, dict]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        data, meta = snapshot
+        tmp_index, tmp_ids = folder / "vectors.faiss.tmp", folder / "ids.json.tmp"
+        data.tofile(tmp_index)
+        tmp_ids.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp_index, folder / "vectors.faiss")
+        os.replace(tmp_ids, folder / "ids.json")
 
     @classmethod
     def load(cls, folder: Path, dim: int, ann_threshold: int | None = None) -> "VectorIndex":

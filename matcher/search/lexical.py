@@ -355,10 +355,17 @@ class LexicalIndex:
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
         """Write the token lists and settings as JSON (the bm25s matrix is cheap to rebuild on load)."""
+        self.write(folder, self.snapshot())
+
+    def snapshot(self) -> dict:
+        """What save() writes, copied (token lists are replaced on change, never mutated: a shallow copy)."""
+        return {"tokenizer_version": TOKENIZER_VERSION, "k1": self.k1, "b": self.b,
+                "expansion_weight": self.expansion_weight, "docs": dict(self._docs)}
+
+    @staticmethod
+    def write(folder: str | Path, state: dict) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        state = {"tokenizer_version": TOKENIZER_VERSION, "k1": self.k1, "b": self.b,
-                 "expansion_weight": self.expansion_weight, "docs": self._docs}
         tmp = folder / "lexical.json.tmp"
         tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         tmp.replace(folder / "lexical.json")  # atomic: a crash mid-write leaves the old file

@@ -207,3 +207,15 @@ class CaseRow(Base):
     consent_demand: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+# --- Change feed (issue 12: replicas that agree) ---------------------------------------------------------
+class Change(Base):
+    """One row per record written, in the writer's own transaction. Other processes read the rows after the
+    last id they applied (woken by NOTIFY on PostgreSQL, by polling max(id) on SQLite) and re-index just those
+    records. Writers are serialised (backends.py), so ids become visible in order."""
+    __tablename__ = "changes"
+    __table_args__ = {"sqlite_autoincrement": True}   # ids never reused, even after old rows are pruned
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(32))    # the writing Store instance (it applied its own change)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

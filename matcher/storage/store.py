@@ -1,89 +1,90 @@
 """Persistence: the SQLAlchemy engine, transactions, and record CRUD. Single source of truth."""
 from __future__ import annotations
 
-import contextvars
-import os
-import shutil
-import sqlite3
+import datetime as dt
+import logging
+import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.domain.records import (FieldError, RecordStatus, RecordValidationError, Side, content_hash, detect_language,
                              new_id)
-from matcher.storage.schema import SCHEMA_VERSION, AuditLog, Base, Embedding, Meta, OfferingRow, ScenarioRow
 from matcher.domain.taxonomy import load_taxonomy
+from matcher.storage import backup as backups
+from matcher.storage.backends import dialect_of, is_transient, make_engine, normalise_url, write_mode
+from matcher.storage.backup import RestoreError, restore  # noqa: F401  (the public names of backup/restore)
+from matcher.storage.schema import AuditLog, Change, Embedding, Meta, OfferingRow, ScenarioRow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}
 ENTITY_FOR_SIDE = {Side.SUPPLY: "offering", Side.DEMAND: "scenario"}
-
-# Writers take SQLite's write lock at BEGIN (BEGIN IMMEDIATE), so a read-then-write transaction
-# waits on busy_timeout instead of failing with "database is locked" when another writer commits.
-_write_mode: contextvars.ContextVar[bool] = contextvars.ContextVar("matcher_write_mode", default=False)
-
-
-def _sqlite_pragmas(engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN itself
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_mode.get() else "BEGIN")
-
-
-_AUDIT_TRIGGERS = [
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-]
+CHANGE_CHANNEL = "matcher_changes"          # PostgreSQL NOTIFY channel of the change feed
+CHANGES_KEPT = dt.timedelta(days=2)         # feed rows older than this are pruned (a process that was away
+                                            # longer catches up with a full sync, see Platform.catch_up)
 
 
 class Store:
     """Owns the database. Every write runs in one transaction: it all lands or none of it does."""
 
     def __init__(self, url: str):
-        self.url = url
-        self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite and ":memory:" not in url:
-            Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, connect_args={"timeout": 30} if self.is_sqlite else {})
-        if self.is_sqlite:
-            _sqlite_pragmas(self.engine)
+        self.url = normalise_url(url)
+        self.dialect = dialect_of(self.url)          # "sqlite" or "postgresql" (backends.py)
+        self.is_sqlite = self.dialect == "sqlite"
+        self.engine = make_engine(self.url)
+        self.origin = uuid.uuid4().hex          # marks this instance's rows in the change feed
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._create_schema()
 
     def _create_schema(self) -> None:
+        """Create or migrate the schema to head (storage/migrations), under the write lock: processes that
+        start together migrate one after the other, and a failed migration changes nothing."""
+        from matcher.storage import migrations
+
         with self.write() as s:
-            Base.metadata.create_all(s.connection())
-            if self.is_sqlite:
-                for ddl in _AUDIT_TRIGGERS:
-                    s.execute(text(ddl))
-            if s.get(Meta, "schema_version") is None:
-                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+            self.migrated_from, self.revision = migrations.upgrade(s.connection(), self.dialect)
+            # The database's identity: index folders are named by it, so two databases never share one.
+            if (row := s.get(Meta, "database_id")) is None:
+                row = Meta(key="database_id", value=uuid.uuid4().hex)
+                s.add(row)
+            self.database_id = row.value
 
     # --- transactions ----------------------------------------------------------------------
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: commits on success, rolls back everything on any error."""
-        token = _write_mode.set(True)
+        token = write_mode.set(True)
         try:
             with self._sessions.begin() as session:
                 yield session
         finally:
-            _write_mode.reset(token)
+            write_mode.reset(token)
+
+    def retrying(self, work: Callable[[Session], T], attempts: int = 5) -> T:
+        """Run work(session) in a write transaction, again from the start after a transient failure
+        (deadlock, serialisation failure, lock timeout, lost connection; SQLite: still locked after
+        busy_timeout). work must do nothing outside the session that cannot be repeated."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as s:
+                    return work(s)
+            except Exception as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                log.warning("transient database error (attempt %d of %d), retrying: %s", attempt, attempts,
+                            str(exc).splitlines()[0])
+                time.sleep(0.05 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -96,6 +97,18 @@ class Store:
 
     def audit(self, s: Session, actor: str, entity: str, entity_id: str, action: str, **fields: Any) -> None:
         s.add(AuditLog(actor=actor, entity=entity, entity_id=str(entity_id), action=action, **fields))
+
+    def changed(self, s: Session, side: Side, record_ids: list[str]) -> None:
+        """Tell other processes (the change feed) that these records changed, in the same transaction:
+        the feed row commits with the record or not at all. PostgreSQL delivers the NOTIFY at commit."""
+        s.add_all(Change(side=side.value, record_id=rid, origin=self.origin) for rid in record_ids)
+        if not self.is_sqlite:
+            s.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANGE_CHANNEL, "payload": self.origin})
+        s.flush()
+        last = s.scalar(select(func.max(Change.id)))
+        if last and last % 1000 < len(record_ids):   # now and then, in a writer's transaction: prune
+            s.execute(Change.__table__.delete().where(Change.at < dt.datetime.now(dt.timezone.utc)
+                                                      .replace(tzinfo=None) - CHANGES_KEPT, Change.id < last))
 
     # --- records -----------------------------------------------------------------------------
 
@@ -117,6 +130,7 @@ class Store:
                 s.add(row)
                 self.audit(s, actor, ENTITY_FOR_SIDE[side], row.id, "create", to_status=str(status))
                 out.append(row.id)
+            self.changed(s, side, out)
         return out
 
     def update_record(self, side: Side, record_id: str, record, actor: str) -> None:
@@ -129,6 +143,7 @@ class Store:
                 setattr(row, key, value)
             row.version += 1
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "update")
+            self.changed(s, side, [record_id])
 
     def set_record_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
                           note: str | None = None, reason_code: str | None = None) -> None:
@@ -140,6 +155,7 @@ class Store:
             row.version += 1
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "status", from_status=old,
                        to_status=str(status), note=note, reason_code=reason_code)
+            self.changed(s, side, [record_id])
 
     @staticmethod
     def _row_fields(rec) -> dict[str, Any]:
@@ -189,111 +205,27 @@ class Store:
         return out
 
     def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Cache vectors; hashes already cached are left as they are (same model and text, same vector)."""
+        """Cache vectors; hashes already cached are left as they are (same model and text, same vector).
+        INSERT … ON CONFLICT DO NOTHING: two processes caching the same text at once both succeed."""
+        rows = [dict(model=model, content_hash=h, dim=int(vec.shape[0]),
+                     vector=np.asarray(vec, dtype=np.float32).tobytes()) for h, vec in vectors.items()]
+        insert = sqlite_insert if self.is_sqlite else pg_insert
         with self.write() as s:
-            hashes = list(vectors)
-            known: set[str] = set()
-            for chunk in range(0, len(hashes), 500):
-                known.update(s.scalars(select(Embedding.content_hash).where(
-                    Embedding.model == model, Embedding.content_hash.in_(hashes[chunk:chunk + 500]))))
-            s.add_all(Embedding(model=model, content_hash=h, dim=int(vec.shape[0]),
-                                vector=np.asarray(vec, dtype=np.float32).tobytes())
-                      for h, vec in vectors.items() if h not in known)
+            for chunk in range(0, len(rows), 500):
+                s.execute(insert(Embedding).on_conflict_do_nothing(), rows[chunk:chunk + 500])
 
     # --- maintenance -------------------------------------------------------------------------
 
     def backup(self, target: Path) -> None:
-        """Copy the live SQLite database with SQLite's online backup API (safe during writes)."""
-        if not self.is_sqlite:
-            raise RuntimeError("backup is implemented for SQLite; use the database's own tools otherwise")
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(self.url.split("///", 1)[1], timeout=30)
-        dst = sqlite3.connect(target)
-        try:
-            with dst:
-                src.backup(dst, pages=256)
-        finally:
-            dst.close()
-            src.close()
+        """A consistent copy taken while the app keeps writing: SQLite's online backup API, or pg_dump."""
+        if self.is_sqlite:
+            backups.backup_sqlite(Path(self.url.split("///", 1)[1]), Path(target))
+        else:
+            backups.backup_postgres(self.url, Path(target))
 
     def integrity_check(self) -> str:
         with self.read() as s:
             return s.execute(text("PRAGMA integrity_check")).scalar() if self.is_sqlite else "ok"
-
-
-class RestoreError(ValueError):
-    """A backup that must not replace the live database; the live database was left untouched."""
-
-
-def _check_backup(path: Path) -> int:
-    """integrity_check and the schema of a database file; returns its schema version or raises RestoreError."""
-    try:
-        con = sqlite3.connect(path)
-        try:
-            problems = [row[0] for row in con.execute("PRAGMA integrity_check")]
-            if problems != ["ok"]:
-                raise RestoreError(f"integrity_check failed: {'; '.join(problems[:3])}")
-            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            version = (con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                       if "meta" in tables else None)
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:  # not a database, encrypted, truncated header …
-        raise RestoreError(f"not a readable SQLite database ({exc})") from exc
-    # Tables a later schema version adds are created at start (create_all); these must come from the backup.
-    missing = {"users", "offerings", "scenarios", "pairings", "audit_log"} - tables
-    if version is None or missing:
-        why = (["no meta table with schema_version"] if version is None else []) + \
-              ([f"missing tables: {', '.join(sorted(missing))}"] if missing else [])
-        raise RestoreError(f"not a matcher database ({'; '.join(why)})")
-    if not str(version[0]).isdigit() or int(version[0]) > SCHEMA_VERSION:
-        raise RestoreError(f"schema version {version[0]} is not one this version can open (≤ {SCHEMA_VERSION})")
-    return int(version[0])
-
-
-def restore(backup: Path, live: Path) -> Path | None:
-    """Replace the live SQLite database by a backup, safely. Stop the app and every CLI process first.
-
-    The backup is copied into a temp file beside the live database and checked there (integrity_check,
-    meta.schema_version, every table); a bad file raises RestoreError and the live database is untouched.
-    The live database (WAL included) is kept as <name>.before-restore; its -wal/-shm are checkpointed and
-    removed so they can never be replayed onto the restored file; then os.replace swaps the file in.
-    Returns the path of the kept previous database (None if there was none). Indexes are re-synced from the
-    restored rows at the next start (Engine.sync)."""
-    backup, live = Path(backup), Path(live)
-    if not backup.is_file():
-        raise RestoreError(f"{backup} is not a file")
-    live.parent.mkdir(parents=True, exist_ok=True)
-    tmp = live.with_name(f".{live.name}.restore-{os.getpid()}.tmp")
-    try:
-        shutil.copyfile(backup, tmp)
-        _check_backup(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        kept = None
-        if live.exists():
-            kept = live.with_name(live.name + ".before-restore")
-            src, dst = sqlite3.connect(live, timeout=30), sqlite3.connect(kept)
-            try:
-                src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                with dst:
-                    src.backup(dst)
-            finally:
-                dst.close()
-                src.close()
-        for suffix in ("-wal", "-shm"):  # a stale WAL must never be replayed onto the restored file
-            live.with_name(live.name + suffix).unlink(missing_ok=True)
-        os.replace(tmp, live)
-    finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
-    dir_fd = os.open(live.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return kept
 
 
 def row_to_dict(row) -> dict[str, Any]:

@@ -45,8 +45,8 @@ class ConcurrentChangeError(ReviewError):
 def save_suggestions(store: Store, suggestions: list[Suggestion], min_score: float) -> int:
     """Record suggestions at or above min_score as pairings. Refreshes the scores of untouched suggestions;
     pairings an official has already acted on keep their status. Returns how many pairings are new."""
-    new = 0
-    with store.write() as s:
+    def work(s) -> int:   # run again from the start after a transient error (Store.retrying)
+        new = 0
         for sug in suggestions:
             if sug.score < min_score or not sug.scenario_id or not sug.offering_id:
                 continue
@@ -65,7 +65,9 @@ def save_suggestions(store: Store, suggestions: list[Suggestion], min_score: flo
             elif existing.status == P.SUGGESTED:
                 for key, value in fields.items():
                     setattr(existing, key, value)
-    return new
+        return new
+
+    return store.retrying(work)
 
 
 def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected_version: int,
@@ -75,8 +77,11 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
     to_status = P(to_status)
     if to_status == P.REJECTED and not reason_code:
         raise ReviewError("A rejection needs a reason code", "驳回需要选择原因")
-    with store.write() as s:
-        current = s.get(Pairing, pairing_id)
+
+    def work(s) -> None:   # run again from the start after a transient error (Store.retrying)
+        # Row lock (FOR UPDATE on PostgreSQL; SQLite's write transaction already excludes other writers):
+        # the version check and the update below see the same row.
+        current = s.get(Pairing, pairing_id, with_for_update=True)
         if current is None:
             raise ReviewError(f"Pairing {pairing_id} does not exist", f"对接 {pairing_id} 不存在")
         if current.version != expected_version:
@@ -97,6 +102,8 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
                                         f"对接 {pairing_id} 已被他人修改，请刷新后重试")
         store.audit(s, actor, "pairing", str(pairing_id), "status", from_status=from_status,
                     to_status=to_status, reason_code=str(reason_code) if reason_code else None, note=note)
+
+    store.retrying(work)
     return get_pairing(store, pairing_id)
 
 
@@ -138,7 +145,8 @@ def list_pairings(store: Store, q: PairingQuery = PairingQuery(), limit: int = 1
     if q.industry:
         stmt = stmt.where((ScenarioRow.industry == q.industry) | (OfferingRow.industry == q.industry))
     if q.region:
-        stmt = stmt.where(ScenarioRow.region.contains(q.region) | OfferingRow.region.contains(q.region))
+        # icontains: case-insensitive on both backends (SQLite's LIKE is, PostgreSQL's is not)
+        stmt = stmt.where(ScenarioRow.region.icontains(q.region) | OfferingRow.region.icontains(q.region))
     if q.language:
         stmt = stmt.where(ScenarioRow.language == q.language)
     if q.since:
