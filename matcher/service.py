@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,10 @@ class Platform:
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True) -> "Platform":
+        from matcher.domain import units
+
+        # the indicator checks' unit registry (pint, ~2-4 s) is built while the model loads, not at the first view
+        threading.Thread(target=units.warm, name="indicator-units", daemon=True).start()
         store = Store(settings.database_url)
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
         if sync:

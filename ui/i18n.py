@@ -251,6 +251,16 @@ TEXT: dict[str, dict[str, str]] = {
     "col_field": {"zh": "字段", "en": "Field"},
     "col_problem": {"zh": "问题", "en": "Problem"},
     "col_interest": {"zh": "企业意向", "en": "Interest"},
+    # --- indicator checks (suggestion cards, pairing detail, review queue)
+    "indicators_title": {"zh": "指标核对", "en": "Indicator check"},
+    "ind_met": {"zh": "满足", "en": "met"},
+    "ind_unmet": {"zh": "未满足", "en": "not met"},
+    "ind_unknown": {"zh": "未说明", "en": "not stated"},
+    "ind_evidence": {"zh": "依据", "en": "evidence"},
+    "ind_none": {"zh": "该场景未列出可核对的指标。", "en": "The scenario lists no indicators to check."},
+    "filter_all_met": {"zh": "只看指标全部满足的对接", "en": "Only pairings that meet every indicator"},
+    "sort_by_met": {"zh": "按满足的指标数排序", "en": "Sort by indicators met"},
+    "col_indicators": {"zh": "指标满足", "en": "Indicators met"},
 }
 
 

@@ -73,3 +73,15 @@ def combine(text_score: float, signals: dict[str, float], weights: dict[str, flo
 
 
 SIGNAL_WEIGHTS = {"industry": 0.16, "region": 0.08, "maturity": 0.16}
+
+
+# Indicator checks (matcher/domain/indicators.py): each indicator the offering states it does NOT meet lowers the
+# score by 5 %, at most 15 % in all. Unknown indicators (nothing measurable stated) change nothing, so an offering
+# is never punished for being terse, and a text-irrelevant record is never lifted.
+INDICATOR_UNMET_PENALTY = 0.05
+INDICATOR_PENALTY_CAP = 0.15
+
+
+def indicator_factor(unmet: int) -> float:
+    """The multiplier for a suggestion with `unmet` unmet indicators: 1.0, 0.95, 0.90, then 0.85 at most."""
+    return 1.0 - min(INDICATOR_PENALTY_CAP, INDICATOR_UNMET_PENALTY * max(0, unmet))
