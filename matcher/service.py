@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import review
+from matcher.workflow import learning, review
 from matcher.config import Settings
 from matcher.search.encoders import create_encoder
 from matcher.search.engine import OTHER, Engine
@@ -41,6 +41,7 @@ class Platform:
         threading.Thread(target=units.warm, name="indicator-units", daemon=True).start()
         store = Store(settings.database_url)
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
+        platform.engine.learned = learning.current(store)
         if sync:
             platform.engine.sync()
         return platform
@@ -50,6 +51,7 @@ class Platform:
         check: a cheap id/hash comparison, re-indexing only what differs."""
         if time.monotonic() - self.synced_at >= every_seconds:
             self.engine.sync()
+            self.engine.learned = learning.current(self.store)   # an admin elsewhere may have learned or rolled back
             self.synced_at = time.monotonic()
 
     # --- records ------------------------------------------------------------------------------
@@ -112,6 +114,21 @@ class Platform:
         """Published records on the same side whose text is very close to this draft."""
         found = self.engine.match({"id": data.get("id"), **data}, OTHER[side], k=3)
         return [s for s in found if s.channels["text"] >= threshold]
+
+    # --- learning from decisions ----------------------------------------------------------------
+
+    def learn_from_decisions(self, actor: str) -> list[learning.Proposal]:
+        """Per-industry signal parameters from the decisions so far (audited); the ranking uses them at once."""
+        changes = learning.learn(self.store, actor, self.settings.learning_min_decisions)
+        self.engine.learned = learning.current(self.store)
+        return changes
+
+    def rollback_learning(self, industry: str, actor: str) -> None:
+        learning.rollback(self.store, industry, actor)
+        self.engine.learned = learning.current(self.store)
+
+    def freeze_learning(self, industry: str, is_frozen: bool, actor: str) -> None:
+        learning.set_frozen(self.store, industry, is_frozen, actor)
 
     # --- demo data ----------------------------------------------------------------------------
 

@@ -101,6 +101,9 @@ class Engine:
         root = settings.index_dir / safe_name(encoder.name)
         self.sides = {side: SideIndex(root / side.value, encoder.dim, settings.ann_threshold) for side in Side}
         self.taxonomy = load_taxonomy()
+        # per scenario industry, signal parameters learned from decisions (set by the service layer: the
+        # search package never reads the workflow tables itself)
+        self.learned: dict[str, dict[str, float]] = {}
 
     # --- keeping indexes in step with the store ------------------------------------------------
 
@@ -226,7 +229,8 @@ class Engine:
         def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms
             return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms)
         return rank_candidates(query, side, cands, dense[keep], lexical[keep], self.encoder.coverage(text),
-                               doc_cov[keep], terms, k, filters, lexical_ref=lex.self_score)
+                               doc_cov[keep], terms, k, filters, lexical_ref=lex.self_score,
+                               learned=self.learned)
 
     def _fetch(self, side: Side, record_ids: list[str]) -> list[dict]:
         row_cls = ROW_FOR_SIDE[side]

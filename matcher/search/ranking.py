@@ -70,13 +70,19 @@ def stated_industry(record: dict) -> str | None:
     return None if record.get("industry_inferred") else record.get("industry")
 
 
-def structured_signals(query: dict, cand: dict, query_side: Side) -> dict[str, float]:
+def structured_signals(query: dict, cand: dict, query_side: Side,
+                       params: dict[str, float] | None = None) -> dict[str, float]:
     offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+    step = (params or signals.DEFAULT_PARAMS)["maturity_step"]
     return {
         "industry": signals.industry_fit(stated_industry(query), stated_industry(cand)),
         "region": signals.region_fit(query.get("region"), cand.get("region")),
-        "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity")),
+        "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity"), step),
     }
+
+
+def scenario_industry(query: dict, cand: dict, query_side: Side) -> str | None:
+    return (query if query_side == Side.DEMAND else cand).get("industry")
 
 
 def indicator_checks(query: dict, cand: dict, query_side: Side) -> list[dict]:
@@ -138,7 +144,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                     lexical: np.ndarray, query_coverage: float, doc_coverage: np.ndarray,
                     matched_terms: Sequence[list[str]] | Callable[[int], list[str]], k: int = 10,
                     filters: Filters | None = None,
-                    lexical_ref: float | None = None) -> list[Suggestion]:
+                    lexical_ref: float | None = None,
+                    learned: dict[str, dict[str, float]] | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
@@ -147,6 +154,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         matched_terms: per candidate, or a function of the candidate's position (called for the top k only).
         dense: cosine similarities; lexical: raw BM25 scores.
         lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
+        learned: per scenario industry, structured-signal parameters learned from officials' decisions
+            (plain data; see signals.params_for). None or missing industries: today's fixed weights.
     """
     if not candidates:
         return []
@@ -155,8 +164,9 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     filters = filters or Filters()
     scored = []
     for i, cand in enumerate(candidates):
-        sig = structured_signals(query, cand, query_side)
-        score = signals.combine(float(text[i]), sig, signals.SIGNAL_WEIGHTS)
+        params = signals.params_for(scenario_industry(query, cand, query_side), learned)
+        sig = structured_signals(query, cand, query_side, params)
+        score = signals.combine(float(text[i]), sig, params)
         if filters.keep(cand, score):
             scored.append((score, i, sig))
     # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
