@@ -6,11 +6,13 @@ from matcher.workflow import learning
 from ui.i18n import industry_label, lang, t
 from ui.widgets import md_escape, status_table
 
-PARAMS = ("industry", "region", "maturity", "maturity_step")
+PARAMS = {"industry": "learn_param_industry", "region": "learn_param_region", "maturity": "learn_param_maturity",
+          "maturity_step": "learn_param_maturity_step"}
+ACTIONS = {"learn": "learn_action_learn", "rollback": "learn_action_rollback", "freeze": "learn_action_freeze"}
 
 
 def _summary(params: dict) -> str:
-    return " · ".join(f"{t('learn_param_' + k)} {params.get(k, 0):.3f}" for k in PARAMS)
+    return " · ".join(f"{t(key)} {params.get(name, 0):.3f}" for name, key in PARAMS.items())
 
 
 def learning_section(platform, account) -> None:
@@ -25,7 +27,7 @@ def learning_section(platform, account) -> None:
         st.info(t("learn_none"))
         return
     table = [{"industry": industry_label(r["industry"]), "version": r["version"],
-              "action": t("learn_action_" + r["action"]), "frozen": t("yes" if r["frozen"] else "no"),
+              "action": t(ACTIONS[r["action"]]), "frozen": t("yes" if r["frozen"] else "no"),
               "before": _summary(r["before"]), "after": _summary(r["params"]),
               "decisions": len(r["decision_ids"]), "actor": r["actor"], "created_at": r["created_at"]}
              for r in rows]

@@ -116,6 +116,7 @@ def flash(key: str) -> None:
 
 _IND_ICON = {"met": ":green[:material/check_circle:]", "unmet": ":red[:material/cancel:]",
              "unknown": ":gray[:material/help:]"}
+_IND_WORD = {"met": "ind_met", "unmet": "ind_unmet", "unknown": "ind_unknown"}
 
 
 def indicator_checklist(checks: list[dict], key: str) -> None:
@@ -128,7 +129,7 @@ def indicator_checklist(checks: list[dict], key: str) -> None:
             return
         lines = []
         for c in checks:
-            line = f"{_IND_ICON.get(c['status'], '')} {md_escape(c['indicator'])} · {t('ind_' + c['status'])}"
+            line = f"{_IND_ICON.get(c['status'], '')} {md_escape(c['indicator'])} · {t(_IND_WORD[c['status']])}"
             if c.get("evidence"):
                 line += f" — {t('ind_evidence')}: {md_escape(c['evidence'])}"
             lines.append("- " + line)

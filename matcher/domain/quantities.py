@@ -57,7 +57,7 @@ _LEVEL_VERB_TO = re.compile(r"(?:降至|降到|降低至|降低到|减少至|减
 _SUFFIX_CHANGE = re.compile(r"^\s*(?:%\s*)?(?P<down>lower|less|fewer|shorter|smaller|cheaper)|"
                             r"^\s*(?:%\s*)?(?P<up>higher|more|longer|faster|greater)\b", re.I)
 _FOLD_AFTER = re.compile(r"^\s*(?:倍|x\b|×(?!\s*10)|-?fold|times\b)", re.I)
-_HEDGE = re.compile(r"目标|预计|(?<!非)计划|有望|拟|将达|预期|争取|理论|\b(?:expected|expects|aim\w*|target\w*|"
+_HEDGE = re.compile(r"目标|预计|(?<!非)计划|有望|(?<![模虚])拟|将达|预期|争取|理论|\b(?:expected|expects|aim\w*|target\w*|"
                     r"plan(?:s|ned)?|designed to reach|will|could|may|next version|once|potential)\b", re.I)
 
 
@@ -81,9 +81,6 @@ class Interval:
         if other.hi == self.lo:
             return other.hi_open or self.lo_open
         return False
-
-    def scaled(self, k: float) -> "Interval":
-        return Interval(self.lo * k, self.hi * k, self.lo_open, self.hi_open)
 
 
 @dataclass(frozen=True)

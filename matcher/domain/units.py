@@ -7,6 +7,7 @@ would let "99 %" compare with "Cpk 2.0".
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,15 +110,24 @@ class Unit:
 NUMBER = Unit("number")
 
 
-@lru_cache(maxsize=1)
-def _registry():
-    import pint  # late: building the registry takes ~0.3 s
+_REGISTRY_LOCK = threading.Lock()
+_REGISTRY: list = []
 
-    ureg = pint.UnitRegistry()
-    ureg.define("yuan = [currency]")
-    ureg.define("dBA = [sound_level]")
-    ureg.define("CFU = [colony]")
-    return ureg
+
+def _registry():
+    """The one pint registry of the process, built on first use (2-4 s on this machine). The warm-up thread
+    and a first check may ask at once: the lock makes the second wait for the first instead of building again."""
+    if not _REGISTRY:
+        with _REGISTRY_LOCK:
+            if not _REGISTRY:
+                import pint  # late: only processes that check indicators pay for it
+
+                ureg = pint.UnitRegistry()
+                ureg.define("yuan = [currency]")
+                ureg.define("dBA = [sound_level]")
+                ureg.define("CFU = [colony]")
+                _REGISTRY.append(ureg)
+    return _REGISTRY[0]
 
 
 @lru_cache(maxsize=256)
