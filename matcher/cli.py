@@ -157,6 +157,9 @@ def cmd_match(args) -> int:
         print(f"{rank:2d}. {sug.score:.3f}  {record['id']}  {record['title']}")
         for reason in sug.reasons:
             print(f"      - {reason.text(args.lang)}")
+        for check in sug.indicators:
+            mark = {"met": "✓", "unmet": "✗"}.get(check["status"], "?")
+            print(f"        {mark} {check['indicator']}" + (f"  ← {check['evidence']}" if check["evidence"] else ""))
     for case in cases:
         print(f"{'similar case' if args.lang == 'en' else '相似案例'} {case.id}  {case.score:.3f}")
     return EXIT_OK

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     min_pair_score: float = Field(0.35, description="Fused score at or above which a suggestion becomes a pairing to review.")
     gap_score: float = Field(0.35, description="A record whose best counterpart scores below this is listed as a gap.")
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
+    learning_min_decisions: int = Field(20, description="Decisions on an industry's pairings needed before learning may move its signal weights.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
     login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")

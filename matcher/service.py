@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import organisations, review
+from matcher.workflow import learning, organisations, review
 from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
 from matcher.search import evidence
@@ -42,8 +43,13 @@ class Platform:
     def open(cls, settings: Settings, encoder=None, sync: bool = True, follow: bool = False) -> "Platform":
         """follow=True (long-lived processes: the app) applies other processes' writes to the indexes as they
         commit (storage/changefeed.py); short CLI commands do not need it."""
+        from matcher.domain import units
+
+        # the indicator checks' unit registry (pint, ~2-4 s) is built while the model loads, not at the first view
+        threading.Thread(target=units.warm, name="indicator-units", daemon=True).start()
         store = Store(settings.database_url)
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
+        platform.engine.learned = learning.current(store)
         if follow:  # before the sync: a write committed during the sync is applied (again, harmlessly)
             platform.feed = ChangeFeed(store, platform.engine.refresh)
         if sync:
@@ -59,6 +65,7 @@ class Platform:
         with the database, re-indexing only what differs (also covers writes made outside the store)."""
         if time.monotonic() - self.synced_at >= every_seconds:
             self.engine.sync()
+            self.engine.learned = learning.current(self.store)   # an admin elsewhere may have learned or rolled back
             self.synced_at = time.monotonic()
 
     def feed_head(self) -> int:
@@ -167,6 +174,21 @@ class Platform:
         """Published records on the same side whose text is very close to this draft."""
         found = self.engine.match({"id": data.get("id"), **data}, OTHER[side], k=3)
         return [s for s in found if s.channels["text"] >= threshold]
+
+    # --- learning from decisions ----------------------------------------------------------------
+
+    def learn_from_decisions(self, actor: str) -> list[learning.Proposal]:
+        """Per-industry signal parameters from the decisions so far (audited); the ranking uses them at once."""
+        changes = learning.learn(self.store, actor, self.settings.learning_min_decisions)
+        self.engine.learned = learning.current(self.store)
+        return changes
+
+    def rollback_learning(self, industry: str, actor: str) -> None:
+        learning.rollback(self.store, industry, actor)
+        self.engine.learned = learning.current(self.store)
+
+    def freeze_learning(self, industry: str, is_frozen: bool, actor: str) -> None:
+        learning.set_frozen(self.store, industry, is_frozen, actor)
 
     # --- demo data ----------------------------------------------------------------------------
 

@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 OFFERINGS_CSV = """标题,描述,单位,成熟度,地区
 碳纤维车身部件,车身减重40%,甲公司,小批量,武进区
-Graphene thermal film,Heat dissipation for battery packs,Beta Ltd,mass_production,Suzhou
+Graphene thermal film,Heat dissipation for battery packs; pack temperature reduced by 12 °C,Beta Ltd,mass_production,Suzhou
 =HYPERLINK("http://x"),公式注入测试,丙公司,中试,常州
 """
-SCENARIOS_CSV = """title,description,organization,budget_wan,deadline
-车身太重，续航不达标,需要车身轻量化方案,丁汽车,300,2027-06-30
-Battery pack overheats,Need better heat dissipation,Epsilon Motors,120,2027-03-31
+SCENARIOS_CSV = """title,description,organization,budget_wan,deadline,indicators
+车身太重，续航不达标,需要车身轻量化方案,丁汽车,300,2027-06-30,
+Battery pack overheats,Need better heat dissipation,Epsilon Motors,120,2027-03-31,电池包温度降低≥8 °C;厚度≤0.1 mm
 """
 
 
@@ -63,9 +63,13 @@ def test_match_json_both_directions(loaded):
     out = doc["suggestions"]
     top = db.execute("SELECT title FROM offerings WHERE id=?", (out[0]["offering_id"],)).fetchone()[0]
     assert top == "Graphene thermal film" and out[0]["reasons"]
+    checklist = [{"indicator": "电池包温度降低≥8 °C", "status": "met",
+                  "evidence": "pack temperature reduced by 12 °C"},
+                 {"indicator": "厚度≤0.1 mm", "status": "unknown", "evidence": None}]
+    assert out[0]["indicators"] == checklist                           # in the scenario's order
     oid = out[0]["offering_id"]
     back = json.loads(run(loaded, "match", "--offering", oid, "--json").stdout)["suggestions"]
-    assert back[0]["scenario_id"] == sid
+    assert back[0]["scenario_id"] == sid and back[0]["indicators"] == checklist
     text = run(loaded, "match", "--text", "车身减重", "--side", "demand", "--lang", "zh")
     assert text.returncode == 0 and "碳纤维车身部件" in text.stdout and "文本相关度" in text.stdout
     assert run(loaded, "match", "--scenario", "nope").returncode == 1

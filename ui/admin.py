@@ -5,6 +5,7 @@ from matcher.auth import AuthError, create_user, list_users, set_active
 from matcher.domain.records import Role
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, lang, t
+from ui.learning_admin import learning_section
 from ui.widgets import flash, md_escape, status_table
 
 
@@ -65,6 +66,8 @@ def render() -> None:
     _create(platform, account)
     st.divider()
     _users(platform, account)
+    st.divider()
+    learning_section(platform, account)
 
 
 render()

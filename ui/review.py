@@ -2,12 +2,12 @@
 (singly or in bulk), and show each pairing's audit history."""
 import streamlit as st
 
-from matcher.workflow import review
+from matcher.workflow import indicator_queue, review
 from matcher.domain.records import PairingStatus, ReasonCode, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
 from ui.resources import settings
-from ui.widgets import explanation, flash, md_escape, status_table
+from ui.widgets import explanation, flash, indicator_checklist, md_escape, status_table
 
 OPEN = [PairingStatus.SUGGESTED, PairingStatus.SHORTLISTED, PairingStatus.UNDER_REVIEW]
 ACTIONS = [PairingStatus.APPROVED, PairingStatus.REJECTED, PairingStatus.SHORTLISTED, PairingStatus.UNDER_REVIEW,
@@ -62,6 +62,7 @@ def _detail(platform, pairing: dict) -> None:
     offering = platform.store.get_record(Side.SUPPLY, pairing["offering_id"])
     explanation(pairing["score"], pairing["channels"] or {}, pairing["reasons"] or [], pairing["matched_terms"] or [],
                 offering, lang(), key=f"review_{pairing['id']}")
+    indicator_checklist(indicator_queue.pairing_checklist(platform.store, pairing), key=f"review_{pairing['id']}")
     st.markdown(f"**{t('history')}**")
     rows = review.history(platform.store, pairing["id"])
     for row in rows:
@@ -82,20 +83,25 @@ def render() -> None:
         st.error(problem)
     seen = st.session_state.get("review_versions", {})  # versions as shown in the previous run
     pairings = review.list_pairings(platform.store, _filters())
+    a, b = st.columns(2)
+    pairings = indicator_queue.arrange(indicator_queue.with_indicator_counts(platform.store, pairings),
+                                       only_all_met=a.checkbox(t("filter_all_met"), key="review_all_met"),
+                                       by_met=b.checkbox(t("sort_by_met"), key="review_by_met"))
     st.session_state["review_versions"] = {p["id"]: p["version"] for p in pairings}
     if not pairings:
         st.info(t("review_empty"))
         return
     st.caption(t("review_count", n=len(pairings)))
     rows = [{**p, "status": enum_label("pstatus", p["status"]), "industry": industry_label(p["scenario_industry"]),
-             "score": round(p["score"], 3),
+             "score": round(p["score"], 3), "indicators": indicator_queue.summary_label(p),
              "interest": ("S" if p["interest_supply"] else "") + ("D" if p["interest_demand"] else "")}
             for p in pairings]
     event = st.dataframe(
         status_table(rows, {"id": "col_id", "score": "col_score", "status": "col_status",
                             "scenario_title": "col_scenario", "offering_title": "col_offering",
                             "industry": "col_industry", "scenario_region": "col_region",
-                            "interest": "col_interest", "created_at": "col_created"}),
+                            "indicators": "col_indicators", "interest": "col_interest",
+                            "created_at": "col_created"}),
         hide_index=True, on_select="rerun", selection_mode="multi-row", key="review_table")
     selected = [pairings[i]["id"] for i in event.selection.rows if i < len(pairings)]
     versions = {p["id"]: seen.get(p["id"], p["version"]) for p in pairings}

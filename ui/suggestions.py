@@ -9,7 +9,7 @@ from matcher.search.engine import OTHER
 from matcher.domain.records import PairingStatus, RecordStatus, Side
 from matcher.service import Platform
 from ui.i18n import enum_label, lang, t
-from ui.widgets import explanation, md_escape
+from ui.widgets import explanation, indicator_checklist, md_escape
 
 
 def pairings_of(platform: Platform, side: Side, record_id: str) -> dict[str, dict]:
@@ -68,6 +68,8 @@ def suggestion_list(platform: Platform, account: Account, side: Side, record_id:
         with st.container(border=True, key=f"sug_{record_id}_{rank}"):
             st.markdown(f"**{rank}. {md_escape(other.get('title'))}** · {md_escape(other.get('organization'))}")
             explanation(sug.score, sug.channels, sug.reasons, sug.matched_terms, other, lang(), key=f"{record_id}_{rank}")
+            if sug.indicators:
+                indicator_checklist(sug.indicators, key=f"{record_id}_{rank}")
             if pairing:
                 st.caption(t("pairing_status", status=enum_label("pstatus", pairing["status"])))
                 contact_block(platform, side, pairing, other_id)

@@ -112,3 +112,25 @@ def flash(key: str) -> None:
     message = st.session_state.pop(key, None)
     if message:
         st.success(message)
+
+
+_IND_ICON = {"met": ":green[:material/check_circle:]", "unmet": ":red[:material/cancel:]",
+             "unknown": ":gray[:material/help:]"}
+_IND_WORD = {"met": "ind_met", "unmet": "ind_unmet", "unknown": "ind_unknown"}
+
+
+def indicator_checklist(checks: list[dict], key: str) -> None:
+    """The scenario's indicators, one line each: mark, indicator, status word and the offering's evidence.
+    Indicator and evidence are user text, escaped like everything else."""
+    with st.container(key=f"indicators_{key}"):
+        st.markdown(f"**{t('indicators_title')}**")
+        if not checks:
+            st.caption(t("ind_none"))
+            return
+        lines = []
+        for c in checks:
+            line = f"{_IND_ICON.get(c['status'], '')} {md_escape(c['indicator'])} · {t(_IND_WORD[c['status']])}"
+            if c.get("evidence"):
+                line += f" — {t('ind_evidence')}: {md_escape(c['evidence'])}"
+            lines.append("- " + line)
+        st.markdown("\n".join(lines))

@@ -53,6 +53,7 @@ class ReasonCode(StrEnum):
     BUDGET_MISMATCH = "budget_mismatch"
     REGION = "region"
     DUPLICATE = "duplicate"
+    WRONG_INDUSTRY = "wrong_industry"
     OTHER = "other"
 
 

@@ -153,6 +153,9 @@ class Engine:
         self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold)
                       for side in Side}
         self.taxonomy = load_taxonomy()
+        # per scenario industry, signal parameters learned from decisions (set by the service layer: the
+        # search package never reads the workflow tables itself)
+        self.learned: dict[str, dict[str, float]] = {}
 
     # --- keeping indexes in step with the store ------------------------------------------------
 
@@ -266,7 +269,7 @@ class Engine:
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
                                pool.doc_coverage, pool.terms, k or self.settings.top_k, filters,
                                lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration,
-                               lifts=lifts)
+                               lifts=lifts, learned=self.learned)
 
     def candidates(self, query: dict, side: Side) -> CandidatePool | None:
         """The published counterparts either channel nominates for the query, with both channels' raw scores."""

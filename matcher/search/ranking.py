@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from matcher.search import fusion, signals
+from matcher.domain.indicators import MET, UNMET, check_all
 from matcher.domain.records import MATURITY_ZH, Maturity, Side, detect_language, record_text
 from matcher.domain.taxonomy import load_taxonomy
 from matcher.search.encoders.base import Calibration
@@ -49,6 +50,9 @@ class Suggestion:
     channels: dict[str, float]
     matched_terms: list[str] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
+    # the scenario's indicators checked against the offering, in the scenario's order:
+    # [{"indicator": "...", "status": "met|unmet|unknown", "evidence": "..." or None}]
+    indicators: list[dict] = field(default_factory=list)
 
     def counterpart_id(self, query_side: Side) -> str | None:
         return self.offering_id if query_side == Side.DEMAND else self.scenario_id
@@ -86,13 +90,37 @@ def stated_industry(record: dict) -> str | None:
     return None if record.get("industry_inferred") else record.get("industry")
 
 
-def structured_signals(query: dict, cand: dict, query_side: Side) -> dict[str, float]:
+def structured_signals(query: dict, cand: dict, query_side: Side,
+                       params: dict[str, float] | None = None) -> dict[str, float]:
     offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+    step = (params or signals.DEFAULT_PARAMS)["maturity_step"]
     return {
         "industry": signals.industry_fit(stated_industry(query), stated_industry(cand)),
         "region": signals.region_fit(query.get("region"), cand.get("region")),
-        "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity")),
+        "maturity": signals.maturity_fit(offering.get("maturity"), scenario.get("required_maturity"), step),
     }
+
+
+def scenario_industry(query: dict, cand: dict, query_side: Side) -> str | None:
+    return (query if query_side == Side.DEMAND else cand).get("industry")
+
+
+def indicator_checks(query: dict, cand: dict, query_side: Side) -> list[dict]:
+    """The scenario's indicators checked against the offering's text (either side may be the query)."""
+    offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+    if not scenario.get("indicators"):
+        return []
+    return [c.to_dict() for c in check_all(scenario["indicators"], record_text(offering))]
+
+
+def indicator_reason(checks: list[dict]) -> Reason | None:
+    if not checks:
+        return None
+    met = sum(c["status"] == MET for c in checks)
+    unmet = sum(c["status"] == UNMET for c in checks)
+    unknown = len(checks) - met - unmet
+    return Reason("indicators", f"Indicators: {met} met, {unmet} not met, {unknown} not stated",
+                  f"指标：{met} 项满足，{unmet} 项未满足，{unknown} 项未说明")
 
 
 def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], query_side: Side) -> list[Reason]:
@@ -150,7 +178,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                     matched_terms: Sequence[list[str]] | Callable[[int], list[str]], k: int = 10,
                     filters: Filters | None = None, lexical_ref: float | None = None,
                     calibration: Calibration | None = None,
-                    lifts: Mapping[str, Sequence[Lift]] | None = None) -> list[Suggestion]:
+                    lifts: Mapping[str, Sequence[Lift]] | None = None,
+                    learned: dict[str, dict[str, float]] | None = None) -> list[Suggestion]:
     """Score every candidate (the counterpart side), keep the top k that pass the filters.
 
     Args:
@@ -161,6 +190,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         lexical_ref: the query's BM25 score against itself, so lexical 1.0 means "says all the query says".
         calibration: the encoder profile's calibration (cosine floor, dense weight per language pair).
         lifts: candidate id -> bounded lifts (see Lift); their sum is capped at MAX_TOTAL_LIFT.
+        learned: per scenario industry, structured-signal parameters learned from officials' decisions
+            (plain data; see signals.params_for). None or missing industries: today's fixed weights.
     """
     if not candidates:
         return []
@@ -173,8 +204,9 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     filters = filters or Filters()
     scored = []
     for i, cand in enumerate(candidates):
-        sig = structured_signals(query, cand, query_side)
-        score = signals.combine(float(text[i]), sig, signals.SIGNAL_WEIGHTS)
+        params = signals.params_for(scenario_industry(query, cand, query_side), learned)
+        sig = structured_signals(query, cand, query_side, params)
+        score = signals.combine(float(text[i]), sig, params)
         if lifts and (mine := lifts.get(cand["id"])):
             sig = {**sig, "lift": round(min(MAX_TOTAL_LIFT, sum(x.amount for x in mine)), 4)}
             score = min(1.0, score * (1.0 + sig["lift"]))
@@ -185,20 +217,37 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     weight = np.broadcast_to(fusion.dense_weight(query_coverage, doc_coverage, w_max, cal.coverage_floor,
                                                  cal.coverage_full), np.shape(dense))
     readable_dense = weight * np.asarray(dense)
-    scored.sort(key=lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),
-                               candidates[t[1]]["id"]))
+    order = lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),  # noqa: E731
+                       candidates[t[1]]["id"])
+    scored.sort(key=order)
+    # Indicator checks lower a score (never raise it), so walking down the pre-check order we can stop once
+    # the next candidate's score is below the k-th best checked score: nothing further can reach the top k.
+    checked: list[tuple[float, int, dict, list[dict]]] = []
+    for score, i, sig in scored:
+        if len(checked) >= k and score < sorted(c[0] for c in checked)[-k]:
+            break
+        checks = indicator_checks(query, candidates[i], query_side)
+        unmet = sum(c["status"] == UNMET for c in checks)
+        checked.append((round(score * signals.indicator_factor(unmet), 6), i, sig, checks))
+    checked.sort(key=lambda t: order(t[:2]))
     terms_of = matched_terms if callable(matched_terms) else matched_terms.__getitem__
     out = []
-    for score, i, sig in scored[:k]:
+    for score, i, sig, checks in checked[:k]:
         cand = candidates[i]
+        met = sum(c["status"] == MET for c in checks)
+        unmet = sum(c["status"] == UNMET for c in checks)
         chans = {"text": round(float(text[i]), 4), "dense": round(float(dense[i]), 4),
                  "dense_weight": round(float(weight[i]), 3),
                  "lexical": round(float(lex_norm[i]), 4), "bm25": round(float(lexical[i]), 4),
                  "cross_language": pairs[i] == "cross",
-                 **{key: round(v, 3) for key, v in sig.items()}}
+                 **{key: round(v, 3) for key, v in sig.items()},
+                 "indicators_total": len(checks), "indicators_met": met, "indicators_unmet": unmet,
+                 "indicator_factor": round(signals.indicator_factor(unmet), 3)}
         ids = (query.get("id"), cand["id"]) if query_side == Side.DEMAND else (cand["id"], query.get("id"))
         terms = terms_of(i)
         reasons = explain(query, cand, chans, terms, query_side)
+        if (extra := indicator_reason(checks)) is not None:
+            reasons.append(extra)
         reasons += [Reason(x.code, x.en, x.zh) for x in (lifts or {}).get(cand["id"], ()) if "lift" in sig]
-        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms, reasons))
+        out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms, reasons, checks))
     return out

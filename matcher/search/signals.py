@@ -56,13 +56,14 @@ def industry_fit(a: str | None, b: str | None) -> float:
     return 1.0 if a == b else 0.2
 
 
-def maturity_fit(offered: str | None, required: str | None) -> float:
-    """1 when the offering is at least as mature as the scenario needs; lower per missing stage."""
+def maturity_fit(offered: str | None, required: str | None, step: float = 0.4) -> float:
+    """1 when the offering is at least as mature as the scenario needs; `step` lower per missing stage
+    (the maturity strictness, learned per industry within LEARNED_BOUNDS)."""
     if not offered:
         return NEUTRAL
     have = MATURITY_RANK[Maturity(offered)]
     need = MATURITY_RANK[Maturity(required)] if required else MATURITY_RANK[Maturity.PILOT]
-    return 1.0 if have >= need else max(0.0, 1.0 - 0.4 * (need - have))
+    return 1.0 if have >= need else max(0.0, 1.0 - step * (need - have))
 
 
 def factor(signals: dict[str, float], weights: dict[str, float]) -> float:
@@ -77,3 +78,29 @@ def combine(text_score: float, signals: dict[str, float], weights: dict[str, flo
 
 
 SIGNAL_WEIGHTS = {"industry": 0.16, "region": 0.08, "maturity": 0.16}
+MATURITY_STEP = 0.4
+# Today's ranking: what every industry uses until learning from decisions moves it (cold start).
+DEFAULT_PARAMS = {**SIGNAL_WEIGHTS, "maturity_step": MATURITY_STEP}
+# Learned per-industry parameters stay within these bounds (half to double the weights; strictness from
+# today's 0.4 per missing stage up to 1.0, i.e. one stage short scores as badly as no maturity at all).
+LEARNED_BOUNDS = {"industry": (0.08, 0.32), "region": (0.04, 0.16), "maturity": (0.08, 0.32),
+                  "maturity_step": (0.4, 1.0)}
+
+
+def params_for(industry: str | None, learned: dict[str, dict[str, float]] | None) -> dict[str, float]:
+    """The scenario industry's learned parameters, clipped to LEARNED_BOUNDS; today's defaults otherwise."""
+    chosen = (learned or {}).get(industry or "") or {}
+    return {k: min(LEARNED_BOUNDS[k][1], max(LEARNED_BOUNDS[k][0], float(chosen.get(k, v))))
+            for k, v in DEFAULT_PARAMS.items()}
+
+
+# Indicator checks (matcher/domain/indicators.py): each indicator the offering states it does NOT meet lowers the
+# score by 5 %, at most 15 % in all. Unknown indicators (nothing measurable stated) change nothing, so an offering
+# is never punished for being terse, and a text-irrelevant record is never lifted.
+INDICATOR_UNMET_PENALTY = 0.05
+INDICATOR_PENALTY_CAP = 0.15
+
+
+def indicator_factor(unmet: int) -> float:
+    """The multiplier for a suggestion with `unmet` unmet indicators: 1.0, 0.95, 0.90, then 0.85 at most."""
+    return 1.0 - min(INDICATOR_PENALTY_CAP, INDICATOR_UNMET_PENALTY * max(0, unmet))

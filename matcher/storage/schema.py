@@ -219,3 +219,21 @@ class Change(Base):
     record_id: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(32))    # the writing Store instance (it applied its own change)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+# --- learning from decisions (matcher/workflow/learning.py) ---------------------------------------------
+
+class LearnedWeights(Base):
+    """One version of one industry's structured-signal parameters. The newest row of an industry is in force
+    unless frozen rows stop further learning; a rollback adds a new version with the earlier parameters."""
+    __tablename__ = "learned_weights"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    industry: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict] = mapped_column(JSON)            # industry, region, maturity weights, maturity_step
+    before: Mapped[dict] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(String(20))       # learn | rollback
+    decision_ids: Mapped[list] = mapped_column(JSON)      # the pairings whose decisions it learned from
+    evidence: Mapped[dict] = mapped_column(JSON)          # per signal: counts, effect, p-value
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("industry", "version"),)
