@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from matcher.config import Settings
 from matcher.domain.records import Role
-from matcher.storage.schema import OfferingRow, ScenarioRow, User, utcnow
+from matcher.storage.schema import User, utcnow
 from matcher.storage.store import Store, row_to_dict
 
 MIN_PASSWORD = 8
@@ -20,8 +20,9 @@ _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
-# Demo-only accounts (documented in the README). Created with the demo data; MATCHER_DEMO_ACCOUNTS=false
-# deactivates them.
+# Demo-only accounts (documented in the README), created when MATCHER_DEMO_ACCOUNTS=true (matcher/demo.py).
+# Their domain is reserved: nobody can register an address there.
+DEMO_DOMAIN = "@demo.local"
 DEMO_ACCOUNTS = [
     dict(email="enterprise@demo.local", password="demo-enterprise", role=Role.ENTERPRISE,
          organization="常州示范企业 Demo Enterprise", contact_name="张演示"),
@@ -55,7 +56,7 @@ class Account:
     active: bool
 
 
-def _account(row: User) -> Account:
+def account_for(row: User) -> Account:
     return Account(row.id, row.email, Role(row.role), row.organization, row.contact_name, row.is_demo, row.active)
 
 
@@ -81,6 +82,8 @@ def create_user(store: Store, email: str, password: str, role: Role | str, organ
     role = Role(role)
     if not _EMAIL.match(email) or len(email) > 200:
         raise AuthError("email", "Enter a valid e-mail address.", "请输入有效的邮箱地址。", "email")
+    if email.endswith(DEMO_DOMAIN) and not is_demo:
+        raise AuthError("email", "This address is reserved for the demo.", "该邮箱域名仅供演示使用。", "email")
     if not (organization or "").strip():
         raise AuthError("organization", "Organization is required.", "单位为必填项。", "organization")
     if len(password or "") < MIN_PASSWORD:
@@ -96,7 +99,7 @@ def create_user(store: Store, email: str, password: str, role: Role | str, organ
         s.add(user)
         s.flush()
         store.audit(s, actor, "user", str(user.id), "create", to_status=str(role))
-        return _account(user)
+        return account_for(user)
 
 
 def authenticate(store: Store, email: str, password: str, settings: Settings,
@@ -128,7 +131,7 @@ def authenticate(store: Store, email: str, password: str, settings: Settings,
             error = AuthError("inactive", "This account is deactivated.", "该账号已停用。")
         else:
             user.failed_logins, user.locked_until, error = 0, None, None
-            account = _account(user)
+            account = account_for(user)
     if error:
         raise error
     return account
@@ -140,7 +143,7 @@ def get_account(store: Store, user_id: int | None) -> Account | None:
         return None
     with store.read() as s:
         user = s.get(User, int(user_id))
-        return _account(user) if user is not None and user.active else None
+        return account_for(user) if user is not None and user.active else None
 
 
 def list_users(store: Store) -> list[dict]:
@@ -161,34 +164,3 @@ def set_active(store: Store, user_id: int, active: bool, actor: str) -> None:
         if active:
             user.failed_logins, user.locked_until = 0, None
         store.audit(s, actor, "user", str(user_id), "activate" if active else "deactivate")
-
-
-def ensure_demo_accounts(store: Store, settings: Settings) -> list[Account]:
-    """Create the demo accounts that are missing (when settings.demo_accounts), or deactivate them all.
-
-    The demo enterprise also becomes the owner of two ownerless demo records of each side, so that
-    "My submissions" has something to show."""
-    if not settings.demo_accounts:
-        with store.write() as s:
-            s.execute(update(User).where(User.is_demo.is_(True)).values(active=False))
-        return []
-    out = []
-    for spec in DEMO_ACCOUNTS:
-        with store.read() as s:
-            row = s.scalar(select(User).where(User.email == spec["email"]))
-        if row is None:
-            out.append(create_user(store, actor="demo", is_demo=True, **spec))
-        else:
-            if row.is_demo and not row.active:
-                set_active(store, row.id, True, "demo")
-            out.append(_account(row))
-    enterprise = next(a for a in out if a.role == Role.ENTERPRISE)
-    with store.write() as s:
-        for row_cls in (OfferingRow, ScenarioRow):
-            if s.scalar(select(func.count()).select_from(row_cls).where(row_cls.owner_id == enterprise.id)):
-                continue
-            ids = list(s.scalars(select(row_cls.id).where(row_cls.owner_id.is_(None))
-                                 .order_by(row_cls.created_at, row_cls.id).limit(2)))
-            if ids:
-                s.execute(update(row_cls).where(row_cls.id.in_(ids)).values(owner_id=enterprise.id))
-    return out

@@ -123,7 +123,8 @@ def test_language_switch_changes_labels(platform, accounts):
 def test_demo_accounts_are_off_in_the_app_when_disabled(settings):
     """Demo accounts made by an earlier demo run: with MATCHER_DEMO_ACCOUNTS=false (the fixture's setting) the
     app turns them off at start, hides the demo hint, refuses their sign-in and ends their open sessions."""
-    from matcher.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+    from matcher.auth import DEMO_ACCOUNTS
+    from matcher.demo import ensure_demo_accounts
     from matcher.storage.store import Store
     from ui.resources import get_platform
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from matcher import auth
+from matcher import auth, demo
 from matcher.cli import main
 from matcher.domain.records import Role
 from matcher.storage.schema import User
@@ -64,11 +64,11 @@ def test_unknown_email_and_inactive_account(store, settings):
 
 
 def test_demo_accounts_on_and_off(store, settings):
-    made = auth.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": True}))
+    made = demo.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": True}))
     assert {a.role for a in made} == set(Role) and all(a.is_demo for a in made)
     for spec in auth.DEMO_ACCOUNTS:
         assert auth.authenticate(store, spec["email"], spec["password"], settings).role == spec["role"]
-    auth.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": False}))
+    demo.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": False}))
     with pytest.raises(auth.AuthError):
         auth.authenticate(store, "admin@demo.local", "demo-admin", settings)
 

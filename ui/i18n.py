@@ -44,6 +44,18 @@ TEXT: dict[str, dict[str, str]] = {
     "contact_person": {"zh": "联系人", "en": "Contact person"},
     "register_ok": {"zh": "注册成功，请登录。", "en": "Registered. Please sign in."},
     "password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The two passwords differ."},
+    "demo_banner": {"zh": "演示模式已开启：演示账号的密码是公开的，请勿录入真实数据；正式部署须关闭演示模式。",
+                    "en": "Demo mode is on: the demo accounts' passwords are public, so do not enter real data; "
+                          "a real deployment must turn demo mode off."},
+    "demo_activity_title": {"zh": "演示账号的操作（演示模式已关闭，请核查）",
+                            "en": "Actions by demo accounts (demo mode is off: please check them)"},
+    "demo_activity_warning": {"zh": "演示账号的密码是公开的，任何人都可能用它们执行了以下 {n} 项操作。请核查由演示账号创建的账号和记录，必要时停用。",
+                              "en": "The demo accounts' passwords are public, so anyone may have made these {n} "
+                                    "actions. Check the accounts and records they created and deactivate them where needed."},
+    "demo_reviewed_button": {"zh": "已核查，标记为已处理", "en": "Checked: mark as reviewed"},
+    "demo_reviewed_ok": {"zh": "已记录：演示账号的操作已核查。", "en": "Recorded: the demo accounts' actions were checked."},
+    "col_entity": {"zh": "对象", "en": "What"},
+    "col_entity_id": {"zh": "编号", "en": "Id"},
     "demo_hint": {"zh": "演示账号（仅供演示）：{accounts}", "en": "Demo accounts (demo only): {accounts}"},
     # --- roles, sides, statuses, maturity, reasons
     "role_enterprise": {"zh": "企业", "en": "enterprise"},

@@ -66,7 +66,7 @@ def render() -> None:
     with register_tab:
         _register(platform)
     s = settings()
-    if s.demo_accounts and s.seed_demo:
+    if s.demo_accounts:  # demo mode only: never a password on a real deployment
         accounts = "; ".join(f"{a['email']} / {a['password']}" for a in DEMO_ACCOUNTS)
         st.caption(t("demo_hint", accounts=accounts))
 

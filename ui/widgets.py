@@ -112,3 +112,9 @@ def flash(key: str) -> None:
     message = st.session_state.pop(key, None)
     if message:
         st.success(message)
+
+
+def demo_banner(settings) -> None:
+    """On every page while demo mode is on: the demo accounts' passwords are public."""
+    if settings.demo_accounts:
+        st.warning(t("demo_banner"), icon=":material/science:")
