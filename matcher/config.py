@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
-    login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")
-    login_lock_minutes: int = Field(15, description="Minutes an account stays locked after too many failed logins.")
+    login_max_failures: int = Field(5, description="Failed sign-ins on an account from one client before that client must wait (backoff from 1 min, doubling); also when admins are alerted. A client failing on any accounts gets 4× as many.")
+    login_lock_minutes: int = Field(15, description="Longest wait, in minutes, that sign-in backoff imposes on a client.")
+    register_per_hour: int = Field(5, description="Enterprise registrations one client may make per hour before it must wait.")
 
     @property
     def database_url(self) -> str:

@@ -23,13 +23,13 @@ def test_hash_is_argon2_and_verifies(store):
 
 
 def test_create_user_checks_fields_and_duplicates(store):
-    account = auth.create_user(store, " Boss@Example.COM ", "password-1", Role.ADMIN, "Org")
+    account = auth.create_user(store, " Boss@Example.COM ", "password-123", Role.ADMIN, "Org")
     assert account.email == "boss@example.com" and account.role == Role.ADMIN
     with pytest.raises(auth.AuthError) as err:
-        auth.create_user(store, "boss@example.com", "password-2", Role.OFFICIAL, "Org")
+        auth.create_user(store, "boss@example.com", "password-234", Role.OFFICIAL, "Org")
     assert err.value.code == "duplicate" and err.value.zh == "该邮箱已注册。"
-    for email, password, org, code in [("no-at", "password-1", "Org", "email"), ("a@b.co", "short", "Org", "password"),
-                                       ("a@b.co", "password-1", " ", "organization")]:
+    for email, password, org, code in [("no-at", "password-123", "Org", "email"), ("a@b.co", "short", "Org", "password"),
+                                       ("a@b.co", "password-123", " ", "organization")]:
         with pytest.raises(auth.AuthError) as err:
             auth.create_user(store, email, password, Role.ENTERPRISE, org)
         assert err.value.field == code
@@ -46,7 +46,7 @@ def test_failed_logins_lock_then_unlock_after_the_wait(store, settings):
         assert err.value.code == "invalid"
     with pytest.raises(auth.AuthError) as err:  # even the right password is refused while locked
         auth.authenticate(store, "e@x.co", "right-password", settings, now=now)
-    assert err.value.code == "locked"
+    assert err.value.code == "throttled" and err.value.en == auth.FAILED[0]  # issue 14: one message
     later = now + dt.timedelta(minutes=settings.login_lock_minutes + 1)
     assert auth.authenticate(store, "e@x.co", "right-password", settings, now=later).email == "e@x.co"
 
@@ -77,14 +77,14 @@ def test_user_creation_is_audited(store):
     from sqlalchemy import select
 
     from matcher.storage.schema import AuditLog
-    account = auth.create_user(store, "n@x.co", "password-1", Role.OFFICIAL, "Org", actor="admin@x.co")
+    account = auth.create_user(store, "n@x.co", "password-123", Role.OFFICIAL, "Org", actor="admin@x.co")
     with store.read() as s:
         row = s.scalar(select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == str(account.id)))
     assert (row.actor, row.action, row.to_status) == ("admin@x.co", "create", "official")
 
 
 def test_cli_create_user(settings, capsys):
-    args = ["create-user", "--role", "admin", "--email", "root@x.co", "--password", "password-1"]
+    args = ["create-user", "--role", "admin", "--email", "root@x.co", "--password", "password-123"]
     assert main(args) == 0
     assert "created admin account root@x.co" in capsys.readouterr().out
     assert main(args) == 1

@@ -118,3 +118,13 @@ def demo_banner(settings) -> None:
     """On every page while demo mode is on: the demo accounts' passwords are public."""
     if settings.demo_accounts:
         st.warning(t("demo_banner"), icon=":material/science:")
+
+
+def client_id() -> str:
+    """Who is on the other end, for throttling: the client's IP address ("unknown" outside a web request,
+    e.g. in AppTest; every such caller shares one throttle)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001  (no request context)
+        ip = None
+    return f"ip:{ip}" if isinstance(ip, str) and ip else "unknown"
