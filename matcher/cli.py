@@ -61,7 +61,10 @@ def cmd_import(args) -> int:
             print(f"  {where}{err.en} / {err.zh}", file=sys.stderr)
         return EXIT_BAD_INPUT
     bar.close()
-    print(f"imported {len(ids)} {args.kind}")
+    print(f"imported {len(ids)} {args.kind} (committed)")
+    if getattr(ids, "deferred", None):  # the rows are saved; only indexing/matching stopped
+        print(f"warning: indexing or matching stopped after the commit ({ids.deferred}); the next start "
+              "(or `python -m matcher init`) completes it. Do not import the file again.", file=sys.stderr)
     return EXIT_OK
 
 

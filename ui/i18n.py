@@ -56,6 +56,9 @@ TEXT: dict[str, dict[str, str]] = {
                                     "actions. Check the accounts and records they created and deactivate them where needed."},
     "demo_reviewed_button": {"zh": "已核查，标记为已处理", "en": "Checked: mark as reviewed"},
     "demo_reviewed_ok": {"zh": "已记录：演示账号的操作已核查。", "en": "Recorded: the demo accounts' actions were checked."},
+    "import_deferred": {"zh": "索引或匹配在保存后中断，将在下次启动时自动补全；请勿重复导入该文件。",
+                        "en": "Indexing or matching stopped after saving; it completes at the next start. "
+                              "Do not import the file again."},
     "locked_title": {"zh": "多次登录失败的账号", "en": "Accounts with repeated failed sign-ins"},
     "locked_warning": {"zh": "{n} 个账号连续多次登录失败，可能有人在猜测密码。失败的客户端须等待；确认后可解锁。",
                        "en": "{n} accounts had many failed sign-ins in a row; someone may be guessing passwords. "

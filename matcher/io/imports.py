@@ -127,7 +127,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int | None = None) -> No
         raise UploadError("The workbook is too large once unpacked.", "工作簿解压后过大。")
 
 
-def _read_source(source: Source) -> bytes:
+def read_source(source: Source) -> bytes:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)
     if isinstance(source, (str, Path)):
@@ -225,7 +225,7 @@ def read_table(path_or_bytes: Source, filename: str | None = None) -> Table:
     if ext not in (".csv", ".xlsx"):
         raise _file_error(f"Only .csv and .xlsx files can be imported, not '{ext or filename}'.",
                           f"只能导入 .csv 和 .xlsx 文件，不能导入“{ext or filename}”。")
-    data = _read_source(path_or_bytes)
+    data = read_source(path_or_bytes)
     cells = _csv_cells(data) if ext == ".csv" else _xlsx_cells(data)
     while cells and not any(c and c.strip() for c in cells[-1]):
         cells.pop()  # trailing blank rows are formatting left in the sheet, not records
