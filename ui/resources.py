@@ -9,17 +9,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import streamlit as st
 
 from matcher.config import Settings
 from matcher.demo import ensure_demo_accounts
 from matcher.service import Platform
+from matcher.storage.store import hold_database
 
 log = logging.getLogger(__name__)
 _MAX_OPEN = 4  # distinct settings (tests open one per temporary database)
 _open_lock = threading.Lock()
 _platforms: OrderedDict[str, Platform] = OrderedDict()
+_held: dict[str, int] = {}  # database file -> descriptor of the app's "in use" lock (restore refuses meanwhile)
 
 
 def settings() -> Settings:
@@ -31,9 +34,16 @@ def _demo_files(s: Settings) -> bool:
     return (s.demo_dir / "offerings.csv").exists() and (s.demo_dir / "scenarios.csv").exists()
 
 
+def _sqlite_file(s: Settings) -> Path | None:
+    url = s.database_url
+    return Path(url.split("///", 1)[1]) if url.startswith("sqlite:///") and ":memory:" not in url else None
+
+
 def _start(s: Settings) -> Platform:
     """Open the store, load the encoder, bring the indexes in step; on a fresh database load the demo data;
     switch the demo accounts on or off as the settings say."""
+    if platform_file := _sqlite_file(s):
+        _held.setdefault(str(platform_file), hold_database(platform_file))
     platform = Platform.open(s)
     if s.seed_demo and _demo_files(s) and platform.seed_demo():
         log.info("demo data loaded into %s", s.database_url)
