@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     gap_score: float = Field(0.35, description="A record whose best counterpart scores below this is listed as a gap.")
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
+    max_import_rows: int = Field(20_000, description="Most records one import file may hold (5× as many rows counting blank ones); larger files are refused, to be split.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
     login_max_failures: int = Field(5, description="Failed sign-ins on an account from one client before that client must wait (backoff from 1 min, doubling); also when admins are alerted. A client failing on any accounts gets 4× as many.")
     login_lock_minutes: int = Field(15, description="Longest wait, in minutes, that sign-in backoff imposes on a client.")
