@@ -42,8 +42,9 @@ _MATURITY_ZH = {"实验室": Maturity.LAB, "小试": Maturity.LAB, "中试": Mat
                 "小批量": Maturity.SMALL_BATCH, "量产": Maturity.MASS_PRODUCTION,
                 "规模化量产": Maturity.MASS_PRODUCTION}
 
-# OWASP CSV-injection triggers: spreadsheet apps evaluate cells starting with these.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP CSV-injection triggers: spreadsheet apps evaluate cells starting with these. The fullwidth forms
+# count too: Excel and WPS with a Chinese input method turn a leading ＝＋－＠ into a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?(?: 0?0:00(?::00)?)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _MAX_UNZIPPED = 200 * 1024 * 1024  # an .xlsx inflating past this is a zip bomb, not a form export

@@ -114,6 +114,9 @@ def get_pairing(store: Store, pairing_id: int) -> dict | None:
         return row_to_dict(row) if row else None
 
 
+REGION_MAX = 100  # the length of the region columns (schema.py)
+
+
 @dataclass(frozen=True)
 class PairingQuery:
     """Filters of the review queue. None means 'any'."""
@@ -137,6 +140,8 @@ def list_pairings(store: Store, q: PairingQuery = PairingQuery(), limit: int = 1
         stmt = stmt.where(Pairing.status.in_(q.statuses))
     if q.industry:
         stmt = stmt.where((ScenarioRow.industry == q.industry) | (OfferingRow.industry == q.industry))
+    if q.region and len(q.region) > REGION_MAX:  # longer than any stored region: nothing can match, and a
+        return []                                 # huge LIKE pattern makes SQLite fail ("pattern too complex")
     if q.region:
         stmt = stmt.where(ScenarioRow.region.contains(q.region) | OfferingRow.region.contains(q.region))
     if q.language:
