@@ -86,6 +86,7 @@ def _file_error(en: str, zh: str, row: int | None = None, name: str = "file") ->
 
 
 _GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz"}
+_WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "cp850"}
 # What charset-normalizer may name, as users know it (only used in messages).
 _ENCODING_NAMES = {"cp932": "Shift-JIS", "shift_jis": "Shift-JIS", "shift_jis_2004": "Shift-JIS",
                    "shift_jisx0213": "Shift-JIS", "euc_jp": "EUC-JP", "euc_jis_2004": "EUC-JP",
@@ -108,7 +109,9 @@ def _foreign_encoding(data: bytes) -> str | None:
     gb = [m for m in matches if m.encoding in _GB_FAMILY]
     if best.encoding in _GB_FAMILY or (gb and gb[0].chaos <= best.chaos + 0.02):
         return None
-    return _ENCODING_NAMES.get(best.encoding, best.encoding)
+    if best.encoding not in _ENCODING_NAMES and best.encoding not in _WESTERN:
+        return None  # an odd guess (random text): GB18030 decoded strictly, so keep it
+    return _ENCODING_NAMES.get(best.encoding, "Windows-1252" if best.encoding in _WESTERN else best.encoding)
 
 
 def _decode(data: bytes) -> str | None:
