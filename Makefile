@@ -12,8 +12,9 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	touch $(STAMP)
 
+# `make run` is the local demo: demo accounts on (a banner says so) unless MATCHER_DEMO_ACCOUNTS is set.
 run: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/streamlit run app.py
+	MATCHER_DEMO_ACCOUNTS=$${MATCHER_DEMO_ACCOUNTS:-true} HF_HUB_OFFLINE=1 $(BIN)/streamlit run app.py
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q

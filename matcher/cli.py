@@ -73,7 +73,10 @@ def cmd_import(args) -> int:
         bar.close()
         return _print_errors(exc, args.file)
     bar.close()
-    print(f"imported {len(ids)} {args.kind}")
+    print(f"imported {len(ids)} {args.kind} (committed)")
+    if getattr(ids, "deferred", None):  # the rows are saved; only indexing/matching stopped
+        print(f"warning: indexing or matching stopped after the commit ({ids.deferred}); the next start "
+              "(or `python -m matcher init`) completes it. Do not import the file again.", file=sys.stderr)
     return EXIT_OK
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,13 +16,20 @@ from matcher.config import Settings
 from matcher.search import evidence
 from matcher.search.encoders import create_encoder
 from matcher.search.engine import OTHER, Engine
-from matcher.io.imports import parse_records
+from matcher.io.imports import parse_records, read_source
 from matcher.search.ranking import Filters, Lift, Suggestion
 from matcher.domain.records import RecordStatus, Side, record_text, validate_record
 from matcher.storage.changefeed import ChangeFeed
 from matcher.storage.store import Store
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
+
+
+class Imported(list):
+    """The ids an import committed. deferred is None, or why indexing/matching stopped after the commit
+    (the rows are saved whatever it says; the next start indexes and matches what is missing)."""
+    deferred: str | None = None
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -56,9 +65,20 @@ class Platform:
             platform.engine.sync()
             # Listings from before organisations existed carry a free-text name: link each to a row.
             organisations.link_records(store)
+            platform.repair_pairings()
         if platform.feed is not None:
             platform.feed.start()
         return platform
+
+    def repair_pairings(self) -> int:
+        """Compute the pairings of records left in the backlog (a crash after their commit); returns how many."""
+        done = 0
+        for side in Side:
+            if ids := self.store.backlog(side):
+                log.info("computing pairings of %d %s records left from an interrupted run", len(ids), side)
+                self.refresh_pairings(side, ids)
+                done += len(ids)
+        return done
 
     def catch_up(self, every_seconds: float = 300.0) -> None:
         """Safety net behind the change feed: every few minutes a cheap id/hash comparison of the indexes
@@ -103,15 +123,26 @@ class Platform:
     def import_file(self, side: Side, source: Path | bytes, filename: str, actor: str,
                     owner_id: int | None = None, status: RecordStatus = RecordStatus.PUBLISHED,
                     progress: Progress = _quiet) -> list[str]:
-        """All or nothing: every row valid and stored in one transaction, or nothing stored at all."""
+        """All or nothing: every row valid and stored in one transaction, or nothing stored at all.
+
+        The same file content imported before on this side is refused (RecordValidationError, field 'file').
+        Once the rows are committed this returns them, whatever happens next: a failure while indexing or
+        matching (a full disk, say) is logged and reported in Imported.deferred, and the next start completes
+        the indexes (Engine.sync) and the pairings (the backlog)."""
         progress(0.05, "parse")
-        records = parse_records(side, source, filename)
+        data = read_source(source)
+        records = parse_records(side, data, filename)
         progress(0.2, "save")
-        ids = self.store.add_records(side, records, actor=actor, owner_id=owner_id, status=status)
+        ids = Imported(self.store.add_records(side, records, actor=actor, owner_id=owner_id, status=status,
+                                              file=(hashlib.sha256(data).hexdigest(), filename)))
         organisations.link_records(self.store, side, ids, actor=actor)
-        progress(0.3, "index")
-        self._after_change(side, ids, progress)
-        self.engine.flush()
+        try:
+            progress(0.3, "index")
+            self._after_change(side, ids, progress)
+            self.engine.flush()
+        except Exception as exc:  # noqa: BLE001  (the commit stands; report, do not raise)
+            log.exception("import of %s committed; indexing or matching stopped", filename)
+            ids.deferred = f"{type(exc).__name__}: {exc}"
         progress(1.0, "done")
         return ids
 
@@ -161,12 +192,16 @@ class Platform:
 
     def refresh_pairings(self, side: Side, record_ids: list[str], progress: Progress = _quiet) -> int:
         """Match each published record and store the good suggestions as pairings to review."""
-        new = 0
+        new, done = 0, []
         for n, record_id in enumerate(record_ids, 1):
             record = self.store.get_record(side, record_id)
             if record and record["status"] == RecordStatus.PUBLISHED:
                 found = self.engine.match(record, side, self.settings.top_k, lifts=self.lifts(side, record))
                 new += review.save_suggestions(self.store, found, self.settings.min_pair_score)
+            done.append(record_id)
+            if len(done) >= 50 or n == len(record_ids):  # off the backlog once its pairings are saved
+                self.store.done_backlog(side, done)
+                done = []
             progress(0.3 + 0.7 * n / max(len(record_ids), 1), "match")
         return new
 

@@ -14,9 +14,10 @@ def cheap_password_hashing(monkeypatch):
     """argon2 at minimum cost: still real argon2id, but tests create many accounts."""
     from argon2 import PasswordHasher
 
-    from matcher import auth
+    from matcher import auth, passwords
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auth._throttles.clear()  # sign-in and registration throttles are per process: each test starts afresh
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import time
 import pytest
 
 from conftest import open_app
+from matcher import auth
 from matcher.auth import authenticate
 from ui.auth_gate import PAGES
 
@@ -69,7 +70,7 @@ def test_login_form_signs_in_and_wrong_password_is_refused(platform, accounts):
     at.text_input(key="login_email").input("official@test.example")
     at.text_input(key="login_password").input("wrong-password")
     at.button(key="login_submit").click().run()
-    assert [e.value for e in at.error] == ["Wrong e-mail or password."]
+    assert [e.value for e in at.error] == [auth.FAILED[0]]
     at.text_input(key="login_password").input("password-123")
     at.button(key="login_submit").click().run()
     assert not at.exception
@@ -85,7 +86,7 @@ def test_repeated_failures_lock_the_account(platform, accounts, settings):
         at.button(key="login_submit").click().run()
     at.text_input(key="login_password").input("password-123")
     at.button(key="login_submit").click().run()
-    assert "Too many failed sign-ins" in at.error[0].value
+    assert at.error[0].value.startswith("Sign-in failed.")  # the one failure message (issue 14: no lock message)
     assert "auth_user_id" not in at.session_state
 
 
@@ -100,7 +101,7 @@ def test_register_creates_an_enterprise_account(platform):
     assert "The two passwords differ." in [e.value for e in at.error]
     at.text_input(key="register_confirm").input("long-password")
     at.button(key="register_submit").click().run()
-    assert at.success[0].value == "Registered. Please sign in."
+    assert at.success[0].value.startswith("Registration received.")
     account = authenticate(platform.store, "new@example.com", "long-password", platform.settings)
     assert account.role == "enterprise" and account.organization == "常州新材料有限公司"
 
@@ -123,7 +124,8 @@ def test_language_switch_changes_labels(platform, accounts):
 def test_demo_accounts_are_off_in_the_app_when_disabled(settings):
     """Demo accounts made by an earlier demo run: with MATCHER_DEMO_ACCOUNTS=false (the fixture's setting) the
     app turns them off at start, hides the demo hint, refuses their sign-in and ends their open sessions."""
-    from matcher.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+    from matcher.auth import DEMO_ACCOUNTS
+    from matcher.demo import ensure_demo_accounts
     from matcher.storage.store import Store
     from ui.resources import get_platform
 
@@ -137,7 +139,7 @@ def test_demo_accounts_are_off_in_the_app_when_disabled(settings):
         at.text_input(key="login_email").input(spec["email"])
         at.text_input(key="login_password").input(spec["password"])
         at.button(key="login_submit").click().run()
-        assert [e.value for e in at.error] == ["This account is deactivated."]
+        assert [e.value for e in at.error] == [auth.FAILED[0]]  # one message for every failure (issue 14)
         assert "auth_user_id" not in at.session_state
     at = open_app("ui/admin.py", demo["admin"]).run()  # a session opened while the demo was on
     assert at.warning[0].value == "Please sign in first." and not at.title

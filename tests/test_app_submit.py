@@ -69,7 +69,8 @@ def test_user_text_is_rendered_inert(platform, accounts, seeded):
     at = open_app("ui/my_submissions.py", accounts["enterprise"]).run()
     shown = "\n".join(m.value for m in at.markdown)
     # every markup character of the user's text arrives backslash-escaped, so Markdown shows it literally
-    assert r"\<img src\=x onerror\=alert\(1\)\> \[click\]\(http\:\/\/evil\)" in shown
+    # (and a word joiner after the URL scheme keeps it from becoming a bare link, issue 14)
+    assert "\\<img src\\=x onerror\\=alert\\(1\\)\\> \\[click\\]\\(http\u2060\\:\\/\\/evil\\)" in shown
     assert r"\:red\[fake\] \$x\$" in shown
     assert "<img" not in shown.replace("\\<img", "")
 

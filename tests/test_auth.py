@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from matcher import auth
+from matcher import auth, demo
 from matcher.cli import main
 from matcher.domain.records import Role
 from matcher.storage.schema import User
@@ -23,13 +23,13 @@ def test_hash_is_argon2_and_verifies(store):
 
 
 def test_create_user_checks_fields_and_duplicates(store):
-    account = auth.create_user(store, " Boss@Example.COM ", "password-1", Role.ADMIN, "Org")
+    account = auth.create_user(store, " Boss@Example.COM ", "password-123", Role.ADMIN, "Org")
     assert account.email == "boss@example.com" and account.role == Role.ADMIN
     with pytest.raises(auth.AuthError) as err:
-        auth.create_user(store, "boss@example.com", "password-2", Role.OFFICIAL, "Org")
+        auth.create_user(store, "boss@example.com", "password-234", Role.OFFICIAL, "Org")
     assert err.value.code == "duplicate" and err.value.zh == "该邮箱已注册。"
-    for email, password, org, code in [("no-at", "password-1", "Org", "email"), ("a@b.co", "short", "Org", "password"),
-                                       ("a@b.co", "password-1", " ", "organization")]:
+    for email, password, org, code in [("no-at", "password-123", "Org", "email"), ("a@b.co", "short", "Org", "password"),
+                                       ("a@b.co", "password-123", " ", "organization")]:
         with pytest.raises(auth.AuthError) as err:
             auth.create_user(store, email, password, Role.ENTERPRISE, org)
         assert err.value.field == code
@@ -46,7 +46,7 @@ def test_failed_logins_lock_then_unlock_after_the_wait(store, settings):
         assert err.value.code == "invalid"
     with pytest.raises(auth.AuthError) as err:  # even the right password is refused while locked
         auth.authenticate(store, "e@x.co", "right-password", settings, now=now)
-    assert err.value.code == "locked"
+    assert err.value.code == "throttled" and err.value.en == auth.FAILED[0]  # issue 14: one message
     later = now + dt.timedelta(minutes=settings.login_lock_minutes + 1)
     assert auth.authenticate(store, "e@x.co", "right-password", settings, now=later).email == "e@x.co"
 
@@ -64,11 +64,11 @@ def test_unknown_email_and_inactive_account(store, settings):
 
 
 def test_demo_accounts_on_and_off(store, settings):
-    made = auth.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": True}))
+    made = demo.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": True}))
     assert {a.role for a in made} == set(Role) and all(a.is_demo for a in made)
     for spec in auth.DEMO_ACCOUNTS:
         assert auth.authenticate(store, spec["email"], spec["password"], settings).role == spec["role"]
-    auth.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": False}))
+    demo.ensure_demo_accounts(store, settings.model_copy(update={"demo_accounts": False}))
     with pytest.raises(auth.AuthError):
         auth.authenticate(store, "admin@demo.local", "demo-admin", settings)
 
@@ -77,14 +77,14 @@ def test_user_creation_is_audited(store):
     from sqlalchemy import select
 
     from matcher.storage.schema import AuditLog
-    account = auth.create_user(store, "n@x.co", "password-1", Role.OFFICIAL, "Org", actor="admin@x.co")
+    account = auth.create_user(store, "n@x.co", "password-123", Role.OFFICIAL, "Org", actor="admin@x.co")
     with store.read() as s:
         row = s.scalar(select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == str(account.id)))
     assert (row.actor, row.action, row.to_status) == ("admin@x.co", "create", "official")
 
 
 def test_cli_create_user(settings, capsys):
-    args = ["create-user", "--role", "admin", "--email", "root@x.co", "--password", "password-1"]
+    args = ["create-user", "--role", "admin", "--email", "root@x.co", "--password", "password-123"]
     assert main(args) == 0
     assert "created admin account root@x.co" in capsys.readouterr().out
     assert main(args) == 1

@@ -32,7 +32,7 @@ from matcher.search.lexical import LexicalIndex
 from matcher.search.ranking import Reason, Suggestion
 from matcher.domain.records import PairingStatus as P
 from matcher.domain.records import ReasonCode, RecordStatus, Side, validate_record
-from matcher.storage.schema import AuditLog
+from matcher.storage.schema import AuditLog, Pairing
 from matcher.service import Platform
 from matcher.storage.store import Store
 
@@ -323,6 +323,23 @@ def _import_and_kill(var: Path, csv_path: Path, n: int, mode: str, delay: float,
             proc.wait()
 
 
+def _seed_scenarios(var: Path) -> Platform:
+    """Published scenarios with fixed ids, so that the imported offerings get pairings to compare."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["id", "title", "description", "organization"])
+    for j in range(20):
+        w.writerow([f"S-k{j}", f"场景{j} 车身轻量化", f"需要 碳纤维 复合材料 减重 thermal battery {j * 5}", "主机厂"])
+    platform = Platform.open(_settings(var))
+    platform.import_file(Side.DEMAND, buf.getvalue().encode(), "scenarios.csv", "seed")
+    return platform
+
+
+def _pair_set(platform: Platform) -> set[tuple[str, str]]:
+    with platform.store.read() as s:
+        return set(s.execute(select(Pairing.scenario_id, Pairing.offering_id)).all())
+
+
 def _counts_after_crash(var: Path, url: str) -> tuple[int, int]:
     """(offerings, audited creates) of a database a process was killed in, after checking its integrity."""
     if url:
@@ -330,7 +347,7 @@ def _counts_after_crash(var: Path, url: str) -> tuple[int, int]:
         try:
             with store.read() as s:
                 return (s.execute(text("SELECT count(*) FROM offerings")).scalar(),
-                        s.execute(text("SELECT count(*) FROM audit_log WHERE action='create'")).scalar())
+                        s.execute(text("SELECT count(*) FROM audit_log WHERE action='create' AND entity='offering'")).scalar())
         finally:
             store.engine.dispose()
     con = sqlite3.connect(str(var / "matcher.db"))
@@ -338,7 +355,8 @@ def _counts_after_crash(var: Path, url: str) -> tuple[int, int]:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
         return (con.execute("SELECT count(*) FROM offerings").fetchone()[0],
-                con.execute("SELECT count(*) FROM audit_log WHERE action='create'").fetchone()[0])
+                con.execute("SELECT count(*) FROM audit_log WHERE action='create' AND entity='offering'"
+                            ).fetchone()[0])
     finally:
         con.close()
 
@@ -347,13 +365,18 @@ def test_kill_9_mid_import_is_all_or_nothing_and_indexes_are_repaired_at_start(t
                                                                                  monkeypatch):
     csv_path = tmp_path / "big.csv"
     _big_csv(csv_path, IMPORT_ROWS)
+    reference = _seed_scenarios(tmp_path / "reference")
+    reference.import_file(Side.SUPPLY, csv_path, "big.csv", "reference")
+    wanted = _pair_set(reference)  # the pairings of an import that was never interrupted
+    assert len(wanted) > IMPORT_ROWS // 10
     outcomes: Counter = Counter()
+    incomplete = 0
     for n_run, (mode, delay) in enumerate(KILL_POINTS):
         var = tmp_path / f"var{n_run}"
         url = make_db_url()   # a fresh database per run ("" = the var folder's SQLite file)
         if url:
             monkeypatch.setenv("MATCHER_DB_URL", url)
-        Store(_settings(var).database_url)  # schema in place, as after `python -m matcher init`
+        _seed_scenarios(var).store.engine.dispose()  # schema and scenarios in place
         where = _import_and_kill(var, csv_path, IMPORT_ROWS, mode, delay, url)
         outcomes[where] += 1
         count, audited = _counts_after_crash(var, url)
@@ -366,12 +389,17 @@ def test_kill_9_mid_import_is_all_or_nothing_and_indexes_are_repaired_at_start(t
         _assert_indexes_match_db(platform)
         if count == 0:   # the same file imports cleanly after the crash
             assert len(platform.import_file(Side.SUPPLY, csv_path, "big.csv", "retry")) == IMPORT_ROWS
+        # Start-up also completes the pairings a kill after the commit left undone (the pairing backlog).
+        incomplete += _pair_set(platform) != wanted
+        assert _pair_set(platform) == wanted, (mode, delay, len(_pair_set(platform)), len(wanted))
+        assert platform.store.backlog(Side.SUPPLY) == []
     assert outcomes["before_commit"] >= 1 and outcomes["after_commit"] >= 1, outcomes
     FIGURES["kill_9_import"] = {"rows_per_import": IMPORT_ROWS, "kills": sum(outcomes.values()) - outcomes["finished"],
                                 "killed_before_commit": outcomes["before_commit"],
                                 "killed_after_commit": outcomes["after_commit"],
                                 "finished_before_kill": outcomes["finished"], "partial_imports": 0,
-                                "integrity_failures": 0}
+                                "integrity_failures": 0, "pairings_per_full_import": len(wanted),
+                                "incomplete_pairings_after_restart": incomplete}
 
 
 def _import_rows(platform: Platform, side: Side, n: int) -> list[str]:

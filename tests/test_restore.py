@@ -1,6 +1,7 @@
 """`python -m matcher restore FILE`: a checked backup replaces the live database; anything else is refused
 and leaves the live database untouched."""
 import hashlib
+import os
 import sqlite3
 
 import pytest
@@ -124,3 +125,70 @@ def test_corrupt_or_foreign_backups_are_refused_and_the_live_database_is_untouch
     assert _rows(Store(settings.database_url)) == rows
     assert len(bad) == 10
     assert main(["restore", str(good)]) == 0  # and the good one goes in
+
+
+def _tampered(tmp_path, good, name, *sql):
+    path = tmp_path / name
+    path.write_bytes(good.read_bytes())
+    con = sqlite3.connect(path)
+    with con:
+        for statement in sql:
+            con.execute(statement)
+    con.close()
+    return path
+
+
+def test_backups_with_the_wrong_schema_are_refused(live, settings, tmp_path, capsys):
+    """Before: only table names were checked. Wrong columns were accepted (the next start failed), and extra
+    triggers were accepted (a new enterprise stored as an admin, the audit log rewritable)."""
+    good = tmp_path / "good.db"
+    assert main(["backup", str(good)]) == 0
+    live.store.engine.dispose()
+    cases = {
+        "extra_column.db": ["ALTER TABLE users ADD COLUMN is_superuser INTEGER"],
+        "column_dropped.db": ["ALTER TABLE offerings DROP COLUMN keywords"],
+        "column_renamed.db": ["ALTER TABLE scenarios RENAME COLUMN budget_wan TO budget"],
+        "users_rebuilt_typeless.db": ["PRAGMA foreign_keys=OFF", "ALTER TABLE users RENAME TO old_users",
+                                      "CREATE TABLE users (id, email, role, organization, contact_name, password_hash,"
+                                      " active, is_demo, failed_logins, locked_until, created_at)",
+                                      "INSERT INTO users SELECT * FROM old_users", "DROP TABLE old_users"],
+        "role_trigger.db": ["CREATE TRIGGER promote AFTER INSERT ON users BEGIN "
+                            "UPDATE users SET role='admin' WHERE id=NEW.id; END"],
+        "audit_trigger_dropped_and_replaced.db": [
+            "DROP TRIGGER audit_no_update",
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END"],
+        "extra_table.db": ["CREATE TABLE backdoor (cmd TEXT)"],
+        "view.db": ["CREATE VIEW admins AS SELECT * FROM users WHERE role='admin'"],
+        "extra_index.db": ["CREATE INDEX ix_users_hash ON users(password_hash)"],
+        "index_dropped.db": ["DROP INDEX ix_offerings_status"],
+    }
+    live.engine.flush()
+    db = settings.var_dir / "matcher.db"
+    with sqlite3.connect(db) as con:  # fold the WAL in, so the file digest is the whole database
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = _digest(db)
+    for name, sql in cases.items():
+        path = _tampered(tmp_path, good, name, *sql)
+        assert main(["restore", str(path)]) == 1, name
+        err = capsys.readouterr().err
+        assert "the schema is not this version's" in err, (name, err)
+        assert _digest(db) == before, name
+    # A backup without a table a later version added (created at start) still goes in.
+    path = _tampered(tmp_path, good, "older.db", "DROP TABLE pairing_backlog")
+    assert main(["restore", str(path)]) == 0
+    assert Platform.open(settings).store.backlog(Side.SUPPLY) == []
+
+
+def test_restore_is_refused_while_the_app_holds_the_database(live, settings, tmp_path, capsys):
+    from matcher.storage.store import hold_database
+
+    good = tmp_path / "good.db"
+    assert main(["backup", str(good)]) == 0
+    db = settings.var_dir / "matcher.db"
+    held = hold_database(db)  # what the app does at start (ui/resources.py)
+    try:
+        assert main(["restore", str(good)]) == 1
+        assert "in use by the app" in capsys.readouterr().err
+    finally:
+        os.close(held)
+    assert main(["restore", str(good)]) == 0

@@ -1,7 +1,8 @@
 """Page: the admin creates official (or admin) accounts and activates, deactivates or unlocks users."""
 import streamlit as st
 
-from matcher.auth import AuthError, create_user, list_users, set_active
+from matcher.auth import AuthError, create_user, list_users, locked_accounts, set_active, unlock
+from matcher.demo import demo_activity, mark_reviewed
 from matcher.domain.records import Role
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, lang, t
@@ -59,10 +60,46 @@ def _users(platform, account) -> None:
         st.rerun()
 
 
+def _demo_activity(platform, account) -> None:
+    """Demo mode off: what the demo accounts (public passwords) did, until an admin marks it checked."""
+    if platform.settings.demo_accounts or not (rows := demo_activity(platform.store)):
+        return
+    st.subheader(t("demo_activity_title"))
+    st.warning(t("demo_activity_warning", n=len(rows)), icon=":material/warning:")
+    st.dataframe(status_table(rows, {"at": "col_at", "actor": "col_actor", "entity": "col_entity",
+                                     "entity_id": "col_entity_id", "action": "col_action", "to_status": "col_to"}),
+                 hide_index=True, key="admin_demo_activity")
+    if st.button(t("demo_reviewed_button"), key="admin_demo_reviewed"):
+        mark_reviewed(platform.store, account.email, note=f"{len(rows)} actions checked")
+        st.session_state["admin_flash"] = t("demo_reviewed_ok")
+        st.rerun()
+    st.divider()
+
+
+def _locked(platform, account) -> None:
+    """The alert: accounts with repeated failed sign-ins, and an unlock for each."""
+    if not (rows := locked_accounts(platform.store)):
+        return
+    st.subheader(t("locked_title"))
+    st.warning(t("locked_warning", n=len(rows)), icon=":material/lock:")
+    st.dataframe(status_table(rows, {"id": "col_id", "email": "col_email", "failed_logins": "col_failures",
+                                     "locked_until": "col_locked"}), hide_index=True, key="admin_locked")
+    by_id = {r["id"]: r for r in rows}
+    picked = st.selectbox(t("user_pick"), list(by_id), key="admin_locked_pick",
+                          format_func=lambda i: by_id[i]["email"])
+    if st.button(t("unlock"), key="admin_unlock"):
+        unlock(platform.store, picked, account.email)
+        st.session_state["admin_flash"] = t("user_updated")
+        st.rerun()
+    st.divider()
+
+
 def render() -> None:
     platform, account = require_role(Role.ADMIN)
     st.title(t("page_admin"))
     flash("admin_flash")
+    _locked(platform, account)
+    _demo_activity(platform, account)
     _create(platform, account)
     st.divider()
     _users(platform, account)

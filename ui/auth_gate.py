@@ -13,6 +13,7 @@ from ui.resources import get_platform, settings
 from ui.widgets import md_escape
 
 USER_KEY, SEEN_KEY = "auth_user_id", "auth_last_seen"
+KEEP_ON_SIGN_OUT = {"lang"}
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
 
 # page file (relative to app.py), title key, icon, url path, roles that may open it
@@ -41,8 +42,11 @@ def sign_in(account: Account) -> None:
 
 
 def sign_out() -> None:
-    for key in (USER_KEY, SEEN_KEY):
-        st.session_state.pop(key, None)
+    """End the session in this tab: every key goes (the last user's drafts, picks, filters and messages), so
+    whoever signs in next starts clean; only the language choice stays."""
+    for key in list(st.session_state.keys()):
+        if key not in KEEP_ON_SIGN_OUT:
+            del st.session_state[key]
 
 
 def current_account(platform: Platform) -> Account | None:

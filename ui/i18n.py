@@ -43,8 +43,31 @@ TEXT: dict[str, dict[str, str]] = {
     "register_button": {"zh": "注册", "en": "Register"},
     "organization": {"zh": "单位名称", "en": "Organization"},
     "contact_person": {"zh": "联系人", "en": "Contact person"},
-    "register_ok": {"zh": "注册成功，请登录。", "en": "Registered. Please sign in."},
+    "register_ok": {"zh": "注册已受理，请用该邮箱和密码登录（如该邮箱原已注册，请使用原密码）。",
+                    "en": "Registration received. Sign in with this e-mail and password (if the address already "
+                          "had an account, use its existing password)."},
     "password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The two passwords differ."},
+    "demo_banner": {"zh": "演示模式已开启：演示账号的密码是公开的，请勿录入真实数据；正式部署须关闭演示模式。",
+                    "en": "Demo mode is on: the demo accounts' passwords are public, so do not enter real data; "
+                          "a real deployment must turn demo mode off."},
+    "demo_activity_title": {"zh": "演示账号的操作（演示模式已关闭，请核查）",
+                            "en": "Actions by demo accounts (demo mode is off: please check them)"},
+    "demo_activity_warning": {"zh": "演示账号的密码是公开的，任何人都可能用它们执行了以下 {n} 项操作。请核查由演示账号创建的账号和记录，必要时停用。",
+                              "en": "The demo accounts' passwords are public, so anyone may have made these {n} "
+                                    "actions. Check the accounts and records they created and deactivate them where needed."},
+    "demo_reviewed_button": {"zh": "已核查，标记为已处理", "en": "Checked: mark as reviewed"},
+    "demo_reviewed_ok": {"zh": "已记录：演示账号的操作已核查。", "en": "Recorded: the demo accounts' actions were checked."},
+    "import_deferred": {"zh": "索引或匹配在保存后中断，将在下次启动时自动补全；请勿重复导入该文件。",
+                        "en": "Indexing or matching stopped after saving; it completes at the next start. "
+                              "Do not import the file again."},
+    "locked_title": {"zh": "多次登录失败的账号", "en": "Accounts with repeated failed sign-ins"},
+    "locked_warning": {"zh": "{n} 个账号连续多次登录失败，可能有人在猜测密码。失败的客户端须等待；确认后可解锁。",
+                       "en": "{n} accounts had many failed sign-ins in a row; someone may be guessing passwords. "
+                             "The failing clients must wait; unlock once you have checked."},
+    "unlock": {"zh": "解锁", "en": "Unlock"},
+    "col_failures": {"zh": "连续失败次数", "en": "Failures in a row"},
+    "col_entity": {"zh": "对象", "en": "What"},
+    "col_entity_id": {"zh": "编号", "en": "Id"},
     "demo_hint": {"zh": "演示账号（仅供演示）：{accounts}", "en": "Demo accounts (demo only): {accounts}"},
     # --- roles, sides, statuses, maturity, reasons
     "role_enterprise": {"zh": "企业", "en": "enterprise"},

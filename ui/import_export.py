@@ -42,6 +42,8 @@ def _import(platform, account) -> None:
                      hide_index=True, key="import_errors")
         return
     st.session_state["import_flash"] = t("import_ok", n=len(ids))
+    if getattr(ids, "deferred", None):  # committed; matching finishes at the next start
+        st.session_state["import_flash"] += " " + t("import_deferred")
     st.rerun()
 
 

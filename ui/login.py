@@ -1,12 +1,11 @@
 """Sign-in and enterprise self-registration (officials are created by an admin, the first admin by the CLI)."""
 import streamlit as st
 
-from matcher.auth import DEMO_ACCOUNTS, AuthError, authenticate, create_user
-from matcher.domain.records import Role
+from matcher.auth import DEMO_ACCOUNTS, AuthError, authenticate, register
 from ui.auth_gate import sign_in
 from ui.i18n import lang, t
 from ui.resources import get_platform, settings
-from ui.widgets import flash
+from ui.widgets import client_id, flash
 
 
 def _login(platform) -> None:
@@ -16,7 +15,7 @@ def _login(platform) -> None:
         submitted = st.form_submit_button(t("login_button"), key="login_submit", type="primary")
     if submitted:
         try:
-            account = authenticate(platform.store, email, password, settings())
+            account = authenticate(platform.store, email, password, settings(), client=client_id())
         except AuthError as exc:
             st.error(exc.message(lang()))
             return
@@ -45,9 +44,9 @@ def _register(platform) -> None:
         st.session_state["register_errors"] = {"password": t("password_mismatch")}
         st.rerun()
     try:
-        create_user(platform.store, email, password, Role.ENTERPRISE, org, contact, actor=email or "register")
+        register(platform.store, email, password, org, contact, settings(), client=client_id())
     except AuthError as exc:
-        st.session_state["register_errors"] = {exc.field or "email": exc.message(lang())}
+        st.session_state["register_errors"] = {exc.field or "password": exc.message(lang())}
         st.rerun()
     st.session_state["register_errors"] = {}
     st.session_state["login_flash"] = t("register_ok")
@@ -66,7 +65,7 @@ def render() -> None:
     with register_tab:
         _register(platform)
     s = settings()
-    if s.demo_accounts and s.seed_demo:
+    if s.demo_accounts:  # demo mode only: never a password on a real deployment
         accounts = "; ".join(f"{a['email']} / {a['password']}" for a in DEMO_ACCOUNTS)
         st.caption(t("demo_hint", accounts=accounts))
 

@@ -17,12 +17,24 @@ from ui.i18n import enum_label, industry_label, t
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
 
+# GFM turns bare URLs (http://, https://, www.) and e-mail addresses into links *after* escapes are decoded,
+# so escaping cannot stop it: a WORD JOINER (U+2060, invisible, no width) after the scheme or "www" and after
+# "@" breaks those patterns while the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)(?=[:.])|(@)")
+
+
+def unlink(text: str) -> str:
+    """Text in which no bare URL or e-mail address is recognised as a link."""
+    return _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + "\u2060", text)
+
+
 def _esc(text: str) -> str:
-    return _PUNCT.sub(r"\\\1", text)
+    return _PUNCT.sub(r"\\\1", unlink(text))
 
 
 def md_escape(text: str | None) -> str:
-    """User text made inert for st.markdown (and markdown labels): punctuation escaped, whitespace folded."""
+    """User text made inert for st.markdown (and markdown labels): punctuation escaped, whitespace folded,
+    bare URLs and e-mail addresses kept from becoming links."""
     return _esc(" ".join(str(text or "").split()))
 
 
@@ -134,3 +146,19 @@ def indicator_checklist(checks: list[dict], key: str) -> None:
                 line += f" — {t('ind_evidence')}: {md_escape(c['evidence'])}"
             lines.append("- " + line)
         st.markdown("\n".join(lines))
+
+
+def demo_banner(settings) -> None:
+    """On every page while demo mode is on: the demo accounts' passwords are public."""
+    if settings.demo_accounts:
+        st.warning(t("demo_banner"), icon=":material/science:")
+
+
+def client_id() -> str:
+    """Who is on the other end, for throttling: the client's IP address ("unknown" outside a web request,
+    e.g. in AppTest; every such caller shares one throttle)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001  (no request context)
+        ip = None
+    return f"ip:{ip}" if isinstance(ip, str) and ip else "unknown"

@@ -42,8 +42,9 @@ _MATURITY_ZH = {"实验室": Maturity.LAB, "小试": Maturity.LAB, "中试": Mat
                 "小批量": Maturity.SMALL_BATCH, "量产": Maturity.MASS_PRODUCTION,
                 "规模化量产": Maturity.MASS_PRODUCTION}
 
-# OWASP CSV-injection triggers: spreadsheet apps evaluate cells starting with these.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP CSV-injection triggers: spreadsheet apps evaluate cells starting with these. The fullwidth forms
+# count too: Excel and WPS with a Chinese input method turn a leading ＝＋－＠ into a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?(?: 0?0:00(?::00)?)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _MAX_UNZIPPED = 200 * 1024 * 1024  # an .xlsx inflating past this is a zip bomb, not a form export
@@ -84,15 +85,62 @@ def _file_error(en: str, zh: str, row: int | None = None, name: str = "file") ->
     return RecordValidationError([FieldError(name, en, zh, row)])
 
 
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "hz"}
+_WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "cp850"}
+# What charset-normalizer may name, as users know it (only used in messages).
+_ENCODING_NAMES = {"cp932": "Shift-JIS", "shift_jis": "Shift-JIS", "shift_jis_2004": "Shift-JIS",
+                   "shift_jisx0213": "Shift-JIS", "euc_jp": "EUC-JP", "euc_jis_2004": "EUC-JP",
+                   "iso2022_jp": "ISO-2022-JP", "big5": "Big5", "big5hkscs": "Big5", "cp950": "Big5",
+                   "euc_kr": "EUC-KR", "cp949": "EUC-KR", "johab": "EUC-KR", "iso2022_kr": "ISO-2022-KR"}
+
+
+def _foreign_encoding(data: bytes) -> str | None:
+    """The encoding a non-UTF-8 file more likely uses than GB18030 (charset-normalizer), or None.
+
+    GB18030 decodes most byte strings, so Shift-JIS, Big5, EUC-KR or Windows-1252 files would silently turn
+    into wrong Chinese characters. A file counts as GB18030 only when charset-normalizer ranks a GB encoding
+    first or about as clean (mess ratio within 0.02) as its best guess."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:200_000]))
+    if not matches:
+        return None
+    best = matches[0]
+    gb = [m for m in matches if m.encoding in _GB_FAMILY]
+    if best.encoding in _GB_FAMILY or (gb and gb[0].chaos <= best.chaos + 0.02):
+        return None
+    if best.encoding not in _ENCODING_NAMES and best.encoding not in _WESTERN:
+        return None  # an odd guess (random text): GB18030 decoded strictly, so keep it
+    return _ENCODING_NAMES.get(best.encoding, "Windows-1252" if best.encoding in _WESTERN else best.encoding)
+
+
 def _decode(data: bytes) -> str | None:
     # Excel on Chinese Windows saves "CSV" as GBK; GB18030 is its superset. BOM-less UTF-8 is tried first.
+    # Strict decoding: a file that decodes only with replacement characters is refused, never garbled.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _foreign_encoding(data):
+            return None
         return None if "\x00" in text else text.lstrip("\ufeff")
     return None
+
+
+def _undecodable(data: bytes) -> tuple[str, str]:
+    """The (en, zh) explanation for a CSV that _decode refused, naming the encoding it seems to use."""
+    try:
+        data.decode("gb18030")
+        name = _foreign_encoding(data)
+    except UnicodeDecodeError:
+        name = None
+    if name:
+        return (f"The file seems to be in {name}, not UTF-8 or GBK/GB18030; importing it would garble the text. "
+                "Save it as 'CSV UTF-8'.",
+                f"文件似乎是 {name} 编码，而不是 UTF-8 或 GBK/GB18030，导入会产生乱码。请另存为“CSV UTF-8”。")
+    return ("The file is not CSV text in UTF-8 or GBK/GB18030; save it as 'CSV UTF-8'.",
+            "文件不是 UTF-8 或 GBK/GB18030 编码的 CSV 文本，请另存为“CSV UTF-8”。")
 
 
 def check_upload(filename: str, data: bytes, max_bytes: int | None = None) -> None:
@@ -112,8 +160,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int | None = None) -> No
             raise UploadError("This is an Excel workbook: save it with the .xlsx extension.",
                               "这是 Excel 工作簿，请使用 .xlsx 扩展名。")
         if _decode(data) is None:
-            raise UploadError("The file is not CSV text in UTF-8 or GBK/GB18030.",
-                              "文件不是 UTF-8 或 GBK/GB18030 编码的 CSV 文本。")
+            raise UploadError(*_undecodable(data))
         return
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -127,7 +174,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int | None = None) -> No
         raise UploadError("The workbook is too large once unpacked.", "工作簿解压后过大。")
 
 
-def _read_source(source: Source) -> bytes:
+def read_source(source: Source) -> bytes:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)
     if isinstance(source, (str, Path)):
@@ -135,17 +182,39 @@ def _read_source(source: Source) -> bytes:
     return source.getvalue() if hasattr(source, "getvalue") else source.read()  # Streamlit UploadedFile
 
 
+_BLANK: list = []  # every blank row shares this one list: a file of empty lines costs no memory per row
+_CELLS_PER_ROW = 40   # budget of cells per allowed row (the widest template has 15 columns)
+
+
+def _bounded(rows: Iterable[list], rows_out: list[list]) -> list[list]:
+    """Collect rows into rows_out, refusing a file past max_import_rows records, or past 5 × that many rows
+    counting blank ones, or past 40 cells per allowed row; blank rows are kept as one shared empty list."""
+    limit = get_settings().max_import_rows
+    filled = cells = 0
+    for row in rows:
+        if not any(c and str(c).strip() for c in row):
+            rows_out.append(_BLANK)
+        else:
+            filled += 1
+            cells += len(row)
+            rows_out.append(row)
+        if filled > limit + 10 or len(rows_out) > 5 * limit or cells > _CELLS_PER_ROW * limit:
+            raise _file_error(f"The file is too large to import at once: at most {limit:,} records (and "
+                              f"{5 * limit:,} rows or {_CELLS_PER_ROW * limit:,} cells). Split it into smaller files.",
+                              f"文件过大，无法一次导入：最多 {limit:,} 条记录（{5 * limit:,} 行或 "
+                              f"{_CELLS_PER_ROW * limit:,} 个单元格）。请拆分为多个文件。")
+    return rows_out
+
+
 def _csv_cells(data: bytes) -> list[list[str]]:
     text = _decode(data)
     if text is None:
-        raise _file_error("The file is not CSV text in UTF-8 or GBK/GB18030; save it as 'CSV UTF-8'.",
-                          "文件不是 UTF-8 或 GBK/GB18030 编码的 CSV 文本，请另存为“CSV UTF-8”。")
+        raise _file_error(*_undecodable(data))
     rows: list[list[str]] = []
     # strict: an unbalanced quote must be an error, not a cell that silently swallows the next rows.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        for row in reader:
-            rows.append(row)
+        _bounded(reader, rows)
     except csv.Error as exc:
         raise _file_error(f"The CSV is malformed near row {len(rows) + 1} ({exc}); check the quotes.",
                           f"CSV 格式错误，位于第 {len(rows) + 1} 行附近（{exc}），请检查引号。",
@@ -174,9 +243,11 @@ def _xlsx_cells(data: bytes) -> list[list[str | None]]:
                 return []
             ws = wb.worksheets[0]
             ws.reset_dimensions()  # some writers store a wrong dimension, which would cut columns off
-            return [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            return _bounded(([_text(v) for v in row] for row in ws.iter_rows(values_only=True)), [])
         finally:
             wb.close()
+    except RecordValidationError:
+        raise
     except Exception:  # openpyxl raises a zoo of zip/XML/key errors for broken files; all mean the same
         raise _file_error("The .xlsx file is damaged or not an Excel workbook.",
                           ".xlsx 文件已损坏或不是 Excel 工作簿。") from None
@@ -233,7 +304,7 @@ def read_table(path_or_bytes: Source, filename: str | None = None,
     if ext not in (".csv", ".xlsx"):
         raise _file_error(f"Only .csv and .xlsx files can be imported, not '{ext or filename}'.",
                           f"只能导入 .csv 和 .xlsx 文件，不能导入“{ext or filename}”。")
-    data = _read_source(path_or_bytes)
+    data = read_source(path_or_bytes)
     cells = _csv_cells(data) if ext == ".csv" else _xlsx_cells(data)
     while cells and not any(c and c.strip() for c in cells[-1]):
         cells.pop()  # trailing blank rows are formatting left in the sheet, not records

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import functools
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -35,6 +38,73 @@ class RestoreError(ValueError):
     """A backup that must not replace the live database; the live database was left untouched."""
 
 
+def _schema(con: sqlite3.Connection) -> dict[str, dict]:
+    """Every table (its columns), index, trigger and view of a database, in comparable form."""
+    def norm(sql: str | None) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"(?i)\bif not exists\b", "", sql or "")).strip().lower()
+
+    out: dict[str, dict] = {"table": {}, "index": {}, "trigger": {}, "view": {}}
+    for kind, name, table, sql in con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+        if kind == "table" and not name.startswith("sqlite_"):
+            out["table"][name] = [tuple(c[1:6]) for c in con.execute(f'PRAGMA table_info("{name}")')]
+        elif kind in ("index", "trigger", "view"):
+            out[kind][name] = (table, norm(sql))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def expected_schema() -> dict[str, dict]:
+    """The schema this version creates (Base.metadata and the audit triggers), read from a scratch database."""
+    from matcher.storage.store import Store   # the store imports this module
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/expected.db")
+        store.engine.dispose()
+        con = sqlite3.connect(f"{tmp}/expected.db")
+        try:
+            return _schema(con)
+        finally:
+            con.close()
+
+
+def _schema_problems(found: dict[str, dict]) -> list[str]:
+    """How a backup's schema differs from the expected one. Tables a later version added may be missing (they
+    are created at start, with their indexes); anything extra or different is refused."""
+    want, problems = expected_schema(), []
+    if found["view"]:
+        problems.append(f"unexpected views: {', '.join(sorted(found['view']))}")
+    if extra := sorted(set(found["table"]) - set(want["table"])):
+        problems.append(f"unexpected tables: {', '.join(extra)}")
+    for table in sorted(set(found["table"]) & set(want["table"])):
+        if found["table"][table] != want["table"][table]:
+            have = {c[0] for c in found["table"][table]}
+            need = {c[0] for c in want["table"][table]}
+            diff = [f"missing {', '.join(sorted(need - have))}" if need - have else "",
+                    f"unexpected {', '.join(sorted(have - need))}" if have - need else ""]
+            problems.append(f"columns of {table} differ ({'; '.join(d for d in diff if d) or 'types or keys'})")
+    for kind in ("index", "trigger"):
+        present = {n: v for n, v in want[kind].items() if v[0] in found["table"]}
+        if extra := sorted(n for n, v in found[kind].items() if present.get(n) != v):
+            problems.append(f"unexpected or altered {kind}es: {', '.join(extra)}" if kind == "index"
+                            else f"unexpected or altered triggers: {', '.join(extra)}")
+        if kind == "index" and (missing := sorted(set(present) - set(found[kind]))):
+            problems.append(f"missing indexes: {', '.join(missing)}")
+    return problems
+
+
+def _in_use_path(live: Path) -> Path:
+    return live.with_name(live.name + ".in-use")
+
+
+def hold_database(live: Path) -> int:
+    """Mark the database as held by this process (the app) until it exits: restore refuses while any process
+    holds it. Returns the descriptor of the shared lock; keep it open."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_in_use_path(live), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
 def _check_backup(path: Path) -> int:
     """integrity_check and the schema of a database file; returns its schema version or raises RestoreError."""
     try:
@@ -43,20 +113,24 @@ def _check_backup(path: Path) -> int:
             problems = [row[0] for row in con.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
                 raise RestoreError(f"integrity_check failed: {'; '.join(problems[:3])}")
-            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            found = _schema(con)
+            tables = set(found["table"])
             version = (con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                        if "meta" in tables else None)
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:  # not a database, encrypted, truncated header …
         raise RestoreError(f"not a readable SQLite database ({exc})") from exc
-    missing = REQUIRED_TABLES - tables
+    # Tables a later schema version adds are created at start (create_all); these must come from the backup.
+    missing = {"users", "offerings", "scenarios", "pairings", "audit_log"} - tables
     if version is None or missing:
         why = (["no meta table with schema_version"] if version is None else []) + \
               ([f"missing tables: {', '.join(sorted(missing))}"] if missing else [])
         raise RestoreError(f"not a matcher database ({'; '.join(why)})")
     if not str(version[0]).isdigit() or int(version[0]) > SCHEMA_VERSION:
         raise RestoreError(f"schema version {version[0]} is not one this version can open (≤ {SCHEMA_VERSION})")
+    if problems := _schema_problems(found):
+        raise RestoreError(f"the schema is not this version's ({'; '.join(problems)})")
     return int(version[0])
 
 
@@ -73,6 +147,20 @@ def restore(backup: Path, live: Path) -> Path | None:
     if not backup.is_file():
         raise RestoreError(f"{backup} is not a file")
     live.parent.mkdir(parents=True, exist_ok=True)
+    in_use = os.open(_in_use_path(live), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the swap is done: no app starts meanwhile
+    except BlockingIOError:
+        os.close(in_use)
+        raise RestoreError("the database is in use by the app (or another process holding it); stop it first") \
+            from None
+    try:
+        return _restore_unlocked(backup, live)
+    finally:
+        os.close(in_use)
+
+
+def _restore_unlocked(backup: Path, live: Path) -> Path | None:
     tmp = live.with_name(f".{live.name}.restore-{os.getpid()}.tmp")
     try:
         shutil.copyfile(backup, tmp)

@@ -237,3 +237,27 @@ class LearnedWeights(Base):
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("industry", "version"),)
+
+
+# --- Imports that never half-finish (issue 14, branch security) ------------------------------------------
+
+class PairingBacklog(Base):
+    """Records whose suggested pairings must still be (re)computed. Written in the same transaction as the
+    record change and deleted once its pairings are saved, so a crash in between is repaired at the next
+    start (Platform.open), like the indexes."""
+    __tablename__ = "pairing_backlog"
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ImportedFile(Base):
+    """One row per committed import, by content hash: a retry of the same file is recognised and refused."""
+    __tablename__ = "imported_files"
+    __table_args__ = (UniqueConstraint("side", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    actor: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -20,8 +20,9 @@ from matcher.domain.records import (FieldError, RecordStatus, RecordValidationEr
 from matcher.domain.taxonomy import load_taxonomy
 from matcher.storage import backup as backups
 from matcher.storage.backends import dialect_of, is_transient, make_engine, normalise_url, write_mode
-from matcher.storage.backup import RestoreError, restore  # noqa: F401  (the public names of backup/restore)
-from matcher.storage.schema import AuditLog, Change, Embedding, Meta, OfferingRow, ScenarioRow
+from matcher.storage.backup import RestoreError, hold_database, restore  # noqa: F401  (the public names of backup/restore)
+from matcher.storage.schema import (AuditLog, Change, Embedding, ImportedFile, Meta, OfferingRow, PairingBacklog,
+                                    ScenarioRow)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,8 +114,12 @@ class Store:
     # --- records -----------------------------------------------------------------------------
 
     def add_records(self, side: Side, records: list, actor: str = "system", owner_id: int | None = None,
-                    status: RecordStatus = RecordStatus.PUBLISHED) -> list[str]:
-        """Insert validated records in one transaction. Ids already stored are refused, row by row."""
+                    status: RecordStatus = RecordStatus.PUBLISHED, file: tuple[str, str] | None = None) -> list[str]:
+        """Insert validated records in one transaction. Ids already stored are refused, row by row.
+
+        file = (sha256, filename) of an imported file: a file whose content was imported before on this side
+        is refused, and this one is remembered in the same transaction. Every record also enters the pairing
+        backlog in that transaction (see PairingBacklog)."""
         row_cls, ids = ROW_FOR_SIDE[side], [r.id for r in records if r.id]
         with self.write() as s:
             taken = set(s.scalars(select(row_cls.id).where(row_cls.id.in_(ids)))) if ids else set()
@@ -123,6 +128,18 @@ class Store:
                     FieldError("id", f"id {r.id} already exists", f"编号 {r.id} 已存在",
                                row=getattr(r, "_row", None) or i + 2)
                     for i, r in enumerate(records) if r.id in taken])
+            if file is not None:
+                before = s.scalar(select(ImportedFile).where(ImportedFile.side == str(side),
+                                                             ImportedFile.sha256 == file[0]))
+                if before is not None:
+                    when = before.at.strftime("%Y-%m-%d %H:%M")
+                    raise RecordValidationError([FieldError(
+                        "file", f"This file was already imported ({before.rows} rows, {before.filename}, {when} "
+                        f"UTC, by {before.actor}); importing it again would duplicate them. Nothing imported.",
+                        f"该文件已导入过（{before.rows} 行，{before.filename}，{when} UTC，{before.actor}），"
+                        "再次导入会产生重复记录。本次未导入任何内容。")])
+                s.add(ImportedFile(side=str(side), sha256=file[0], filename=file[1][:300], actor=actor,
+                                   rows=len(records)))
             out = []
             for rec in records:
                 row = row_cls(**self._row_fields(rec), status=str(status), owner_id=owner_id)
@@ -131,7 +148,24 @@ class Store:
                 self.audit(s, actor, ENTITY_FOR_SIDE[side], row.id, "create", to_status=str(status))
                 out.append(row.id)
             self.changed(s, side, out)
+            s.add_all(PairingBacklog(side=str(side), record_id=i) for i in out)
         return out
+
+    def _to_backlog(self, s: Session, side: Side, record_id: str) -> None:
+        if s.get(PairingBacklog, (str(side), record_id)) is None:
+            s.add(PairingBacklog(side=str(side), record_id=record_id))
+
+    def backlog(self, side: Side) -> list[str]:
+        """Record ids whose pairings must still be computed (after a crash, or a change not yet matched)."""
+        with self.read() as s:
+            return list(s.scalars(select(PairingBacklog.record_id).where(PairingBacklog.side == str(side))
+                                  .order_by(PairingBacklog.record_id)))
+
+    def done_backlog(self, side: Side, record_ids: list[str]) -> None:
+        with self.write() as s:
+            for chunk in range(0, len(record_ids), 500):
+                s.query(PairingBacklog).filter(PairingBacklog.side == str(side), PairingBacklog.record_id.in_(
+                    record_ids[chunk:chunk + 500])).delete(synchronize_session=False)
 
     def update_record(self, side: Side, record_id: str, record, actor: str) -> None:
         """Replace a record's content; an edited published record goes back to moderation if the actor wants."""
@@ -142,6 +176,7 @@ class Store:
             for key, value in self._row_fields(record).items():
                 setattr(row, key, value)
             row.version += 1
+            self._to_backlog(s, side, record_id)
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "update")
             self.changed(s, side, [record_id])
 
@@ -153,6 +188,7 @@ class Store:
                 raise KeyError(record_id)
             old, row.status = row.status, str(status)
             row.version += 1
+            self._to_backlog(s, side, record_id)
             self.audit(s, actor, ENTITY_FOR_SIDE[side], record_id, "status", from_status=old,
                        to_status=str(status), note=note, reason_code=reason_code)
             self.changed(s, side, [record_id])

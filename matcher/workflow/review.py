@@ -121,6 +121,9 @@ def get_pairing(store: Store, pairing_id: int) -> dict | None:
         return row_to_dict(row) if row else None
 
 
+REGION_MAX = 100  # the length of the region columns (schema.py)
+
+
 @dataclass(frozen=True)
 class PairingQuery:
     """Filters of the review queue. None means 'any'."""
@@ -144,6 +147,8 @@ def list_pairings(store: Store, q: PairingQuery = PairingQuery(), limit: int = 1
         stmt = stmt.where(Pairing.status.in_(q.statuses))
     if q.industry:
         stmt = stmt.where((ScenarioRow.industry == q.industry) | (OfferingRow.industry == q.industry))
+    if q.region and len(q.region) > REGION_MAX:  # longer than any stored region: nothing can match, and a
+        return []                                 # huge LIKE pattern makes SQLite fail ("pattern too complex")
     if q.region:
         # icontains: case-insensitive on both backends (SQLite's LIKE is, PostgreSQL's is not)
         stmt = stmt.where(ScenarioRow.region.icontains(q.region) | OfferingRow.region.icontains(q.region))

@@ -171,11 +171,18 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def unlink(text: str) -> str:
+    """Text as the app shows it: an invisible word joiner keeps addresses and URLs from becoming links."""
+    from ui.widgets import unlink as shown
+
+    return shown(text)
+
+
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text(f"Signed in: {email}").wait_for()
+    page.get_by_text(f"Signed in: {unlink(email)}").wait_for()
     wait_ready(page)
 
 

@@ -30,7 +30,7 @@ def test_enterprise_registers_submits_a_scenario_and_sees_explained_suggestions(
     page.get_by_label("Password *", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password *", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Register", exact=True).click()
-    expect(page.get_by_text("Registered. Please sign in.")).to_be_visible()
+    expect(page.get_by_text("Registration received.", exact=False)).to_be_visible()
     sign_in(page, email)
 
     go_to(page, "Submit a scenario")
