@@ -253,6 +253,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col_interest": {"zh": "企业意向", "en": "Interest"},
 }
 
+from ui.texts_workbench import TEXT as _WORKBENCH_TEXT  # noqa: E402  (workbench and marketplace pages)
+
+TEXT.update(_WORKBENCH_TEXT)
+
 
 def default_language() -> str:
     lang = Settings().language
