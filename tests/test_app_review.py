@@ -28,7 +28,7 @@ def test_find_by_keyword_approve_with_reason_then_find_under_in_pipeline(platfor
     target = at.session_state["review_pick"]
     assert "Graphene" in _markdown(at)
     at.selectbox(key="review_action").set_value(PairingStatus.APPROVED).run()
-    assert at.selectbox(key="review_reason").options == ["(not specified)", "strong fit", "enterprise interest",
+    assert at.selectbox(key="review_reason").options == ["strong fit", "enterprise interest",
                                                          "capability verified", "policy priority", "other"]
     at.selectbox(key="review_reason").set_value("strong_fit")
     at.text_input(key="review_note").input("both keen")

@@ -8,6 +8,7 @@ from matcher.workflow import queue, review
 from ui import pairing_detail
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
+from ui.page_state import relabel_on_language_change
 from ui.resources import settings
 from ui.widgets import md_escape
 
@@ -28,8 +29,8 @@ def _filters() -> queue.QueueQuery:
                          on_change=_reset_page, persist_state=KEEP)
     with st.expander(t("filters")):
         a, b, c = st.columns(3)
-        industry = a.selectbox(t("filter_industry"), [None, *industry_codes()], key="review_industry",
-                               format_func=lambda c: t("any_option") if c is None else industry_label(c),
+        industry = a.selectbox(t("filter_industry"), industry_codes(), key="review_industry", index=None,
+                               format_func=industry_label, placeholder=t("any_option"),
                                on_change=_reset_page, persist_state=KEEP)
         region = b.text_input(t("filter_region"), key="review_region", on_change=_reset_page, persist_state=KEEP,
                               placeholder=t("help_region"))
@@ -40,8 +41,8 @@ def _filters() -> queue.QueueQuery:
         d, e, f = st.columns(3)
         min_score = d.slider(t("filter_min_score"), 0.0, 1.0, float(settings().min_pair_score), 0.01,
                              key="review_min_score", on_change=_reset_page, persist_state=KEEP)
-        language = e.selectbox(t("filter_language"), [None, *LANGUAGES], key="review_language",
-                               format_func=lambda x: t("any_option") if x is None else t(f"lang_{x}"),
+        language = e.selectbox(t("filter_language"), LANGUAGES, key="review_language", index=None,
+                               format_func=lambda x: t(f"lang_{x}"), placeholder=t("any_option"),
                                on_change=_reset_page, persist_state=KEEP)
         since = f.date_input(t("filter_since"), value=None, key="review_since", on_change=_reset_page,
                              persist_state=KEEP)
@@ -105,14 +106,15 @@ def _decision_widgets(prefix: str, actions: list) -> None:
     if st.session_state.get(f"{prefix}_action") not in actions:
         st.session_state.pop(f"{prefix}_action", None)
     a, b = st.columns(2)
-    action = a.selectbox(t("action"), actions, key=f"{prefix}_action",
+    action = a.selectbox(t("action"), actions, key=f"{prefix}_action", placeholder=t("select_ph"),
                          format_func=lambda s: enum_label("pstatus", s))
     reasons = list(review.REASONS.get(action, ()))
     if st.session_state.get(f"{prefix}_reason") not in [None, *reasons]:
         st.session_state[f"{prefix}_reason"] = None
     if reasons:
         label = t("reason_required_label") if action == PairingStatus.REJECTED else t("reason_optional")
-        b.selectbox(label, [None, *reasons], key=f"{prefix}_reason", format_func=lambda r: enum_label("reason", r))
+        b.selectbox(label, reasons, key=f"{prefix}_reason", index=None, placeholder=t("none_option"),
+                    format_func=lambda r: enum_label("reason", r))
     else:
         st.session_state[f"{prefix}_reason"] = None
         b.caption(t("no_reason_needed"))
@@ -121,19 +123,19 @@ def _decision_widgets(prefix: str, actions: list) -> None:
 
 def _row(p: dict) -> None:
     with st.container(border=True, key=f"review_row_{p['id']}"):
-        tick, scen, off, facts, opener = st.columns([0.4, 3.2, 3.2, 2.4, 0.9], vertical_alignment="center")
+        tick, scen, off, facts, opener = st.columns([0.35, 3, 3, 2.6, 1.1], vertical_alignment="center")
         tick.checkbox(t("select_row", id=p["id"]), key=f"review_sel_{p['id']}", label_visibility="collapsed")
         scen.markdown(f"**{md_escape(p['scenario_title'])}**  \n{md_escape(p['scenario_org'])}")
         off.markdown(f"**{md_escape(p['offering_title'])}**  \n{md_escape(p['offering_org'])}")
-        facts.markdown(f"#{p['id']} · {t('col_score')} {p['score']:.2f} · **{enum_label('pstatus', p['status'])}**  \n"
-                       f"{md_escape(industry_label(p['scenario_industry']))} · {md_escape(p['scenario_region'] or '')}"
-                       f"  \n{pairing_detail.interest_label(p)}")
+        facts.markdown(f"**{enum_label('pstatus', p['status'])}** · {p['score']:.2f} · #{p['id']}  \n"
+                       f"{md_escape(industry_label(p['scenario_industry']))}  \n"
+                       f"{md_escape(p['scenario_region'] or '')} · {pairing_detail.interest_label(p)}")
         opener.button(t("open_detail"), key=f"review_open_{p['id']}", on_click=st.session_state.__setitem__,
                       args=("review_pick", p["id"]))
 
 
 def _pager(result: queue.QueuePage) -> None:
-    a, b, c, d = st.columns([2, 1, 1, 1.4], vertical_alignment="bottom")
+    a, b, c, d, e = st.columns([2.2, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
     last = result.first + len(result.rows) - 1
     a.markdown(t("showing", first=result.first, last=max(last, 0), total=result.total))
     st.session_state["review_page"] = result.page
@@ -142,10 +144,14 @@ def _pager(result: queue.QueuePage) -> None:
     c.button(t("page_next"), key="review_next", disabled=result.page >= result.pages,
              on_click=st.session_state.__setitem__, args=("review_page", result.page + 1))
     d.number_input(t("page_number", pages=result.pages), 1, result.pages, key="review_page", persist_state=KEEP)
+    e.selectbox(t("page_size"), queue.PAGE_SIZES, key="review_page_size", index=1, on_change=_reset_page,
+                placeholder=t("select_ph"),
+                persist_state=KEEP)
 
 
 def render() -> None:
     platform, account = require_role(*OFFICIALS)
+    relabel_on_language_change("review_")
     st.title(t("page_review"))
     query = _filters()
     result = queue.search(platform.store, query)
@@ -164,8 +170,6 @@ def render() -> None:
                                                            for i in ids}))
     for p in pairings:
         _row(p)
-    st.selectbox(t("page_size"), queue.PAGE_SIZES, key="review_page_size", index=1, on_change=_reset_page,
-                 persist_state=KEEP)
     selected = [i for i in ids if st.session_state.get(f"review_sel_{i}")]
     with st.container(border=True, key="review_bulk"):
         st.markdown(f"**{t('bulk_header', n=len(selected))}**")
@@ -178,7 +182,7 @@ def render() -> None:
     after = st.session_state.pop("review_after", None)
     if st.session_state.get("review_pick") not in by_id:
         st.session_state["review_pick"] = after if after in by_id else ids[0]
-    picked = st.selectbox(t("review_pick"), ids, key="review_pick",
+    picked = st.selectbox(t("review_pick"), ids, key="review_pick", placeholder=t("select_ph"),
                           format_func=lambda i: f"#{i} · {by_id[i]['score']:.2f} · {by_id[i]['scenario_title']}"
                                                 f" ↔ {by_id[i]['offering_title']}")
     pairing = by_id[picked]
