@@ -67,4 +67,15 @@ TEXT: dict[str, dict[str, str]] = {
     "mod_bulk_reject": {"zh": "驳回所选", "en": "Reject selected"},
     "mod_bulk_done": {"zh": "已处理 {n} 条记录。", "en": "{n} record(s) done."},
     "mod_select_ph": {"zh": "选择要批量处理的记录", "en": "Choose records to moderate together"},
+    # --- suggestions in plain words
+    "score_meaning": {"zh": "得分在 0 到 1 之间，综合文本相似度以及行业、地区、成熟度的契合程度。{strong} 以上为高度匹配；"
+                            "低于 {floor} 的推荐默认隐藏。",
+                      "en": "Scores run from 0 to 1 and combine how closely the texts agree with the fit of industry, "
+                            "region and maturity. From {strong} up it is a strong match; below {floor} suggestions "
+                            "are hidden unless you ask for them."},
+    "show_weak": {"zh": "显示 {n} 条较弱的推荐", "en": "Show {n} weaker suggestion(s)"},
+    "only_weak": {"zh": "目前只有较弱的推荐。", "en": "So far there are only weak suggestions."},
+    "band_strong": {"zh": "高度匹配", "en": "Strong match"},
+    "band_possible": {"zh": "可能匹配，值得一看", "en": "Possible match, worth a look"},
+    "band_weak": {"zh": "较弱的匹配", "en": "Weak match"},
 }

@@ -17,7 +17,7 @@ from matcher.config import Settings
 from matcher.search.encoders import Encoder, safe_name
 from matcher.search.index import VectorIndex
 from matcher.search.lexical import LexicalIndex
-from matcher.search.ranking import Filters, Suggestion, rank_candidates
+from matcher.search.ranking import Filters, Suggestion, rank_candidates, same_organisation
 from matcher.domain.records import RecordStatus, Side, content_hash, record_text
 from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
 from matcher.domain.taxonomy import load_taxonomy
@@ -203,7 +203,8 @@ class Engine:
         return self.match({"id": None, "title": text, "description": "", **fields}, side, k, filters)
 
     def match(self, query: dict, side: Side, k: int | None = None,
-              filters: Filters | None = None) -> list[Suggestion]:
+              filters: Filters | None = None, exclude_own: bool = True) -> list[Suggestion]:
+        """Counterparts of query on the other side; exclude_own leaves out the query organisation's records."""
         k = k or self.settings.top_k
         target = self.sides[OTHER[side]]
         text = record_text(query)
@@ -220,7 +221,7 @@ class Engine:
             lexical = lex.scores_for(ids)
             doc_cov = np.array([target.coverage.get(rid, 1.0) for rid in ids])
         candidates = {r["id"]: r for r in self._fetch(OTHER[side], ids)
-                      if r["status"] == RecordStatus.PUBLISHED}
+                      if r["status"] == RecordStatus.PUBLISHED and not (exclude_own and same_organisation(query, r))}
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
         def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms

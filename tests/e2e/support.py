@@ -67,7 +67,7 @@ def server_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a test server: no MATCHER_* from the caller's shell, only what is set here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
     env.update(MATCHER_VAR_DIR=str(var_dir), MATCHER_ENCODER="fake", MATCHER_SEED_DEMO="false",
-               MATCHER_DEMO_ACCOUNTS="false", MATCHER_LANGUAGE="en", MATCHER_MIN_PAIR_SCORE="0.05",
+               MATCHER_DEMO_ACCOUNTS="false", MATCHER_LANGUAGE="en", MATCHER_MIN_PAIR_SCORE="0.05", MATCHER_SUGGESTION_FLOOR="0.0",
                MATCHER_DB_URL="", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
