@@ -61,7 +61,7 @@ def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
     with mock.patch("streamlit.file_uploader", return_value=upload(good, "good.csv")):
         at = open_app("ui/import_export.py", accounts["official"]).run()
         at.button(key="import_submit").click().run()
-    assert at.success[0].value == "2 records imported."
+    assert at.success[0].value == "2 records imported and sent to moderation; they are published once approved."
     assert platform.store.count(Side.SUPPLY) == 2
 
 

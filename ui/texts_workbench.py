@@ -78,4 +78,20 @@ TEXT: dict[str, dict[str, str]] = {
     "band_strong": {"zh": "高度匹配", "en": "Strong match"},
     "band_possible": {"zh": "可能匹配，值得一看", "en": "Possible match, worth a look"},
     "band_weak": {"zh": "较弱的匹配", "en": "Weak match"},
+    # --- import, templates, export
+    "browse_files": {"zh": "选择文件", "en": "Browse files"},
+    "upload_limit": {"zh": "CSV 或 XLSX，单个文件不超过 {mb} MB。", "en": "CSV or XLSX, at most {mb} MB per file."},
+    "template_download": {"zh": "下载导入模板（XLSX）", "en": "Download the import template (XLSX)"},
+    "template_file": {"zh": "导入模板", "en": "import-template"},
+    "template_hint": {"zh": "模板第一个表为待填写的数据，第二个表列出行业和成熟度的有效代码；红色表头为必填项。",
+                      "en": "The template's first sheet takes your rows; the second lists the valid industry and "
+                            "maturity codes. Red headers are required."},
+    "import_target": {"zh": "导入后", "en": "After import"},
+    "import_target_published": {"zh": "立即发布", "en": "Publish now"},
+    "import_target_pending": {"zh": "送内容审核", "en": "Send to moderation"},
+    "import_ok_published": {"zh": "已导入并发布 {n} 条记录。", "en": "{n} records imported and published."},
+    "import_ok_pending": {"zh": "已导入 {n} 条记录，已送内容审核，审核通过后发布。",
+                          "en": "{n} records imported and sent to moderation; they are published once approved."},
+    "export_hint": {"zh": "表头和取值使用当前界面语言；代码显示为名称。",
+                    "en": "Headers and values are in the language of this page; codes are shown as names."},
 }
