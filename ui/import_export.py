@@ -17,7 +17,7 @@ TARGETS = [RecordStatus.PENDING, RecordStatus.PUBLISHED]
 # Streamlit's uploader draws its own English instructions; they are hidden and said in our words instead.
 UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button::after { content: attr(data-label); font-size: 0.875rem; }
 </style>"""
 
@@ -88,7 +88,7 @@ def _export(platform) -> None:
 
 def render() -> None:
     platform, account = require_role(*OFFICIALS)
-    relabel_on_language_change("export_")
+    relabel_on_language_change("export_", "import_", skip=("import_file",))
     st.title(t("page_import_export"))
     flash("import_flash")
     _import(platform, account)

@@ -12,12 +12,12 @@ from streamlit.errors import StreamlitAPIException
 from ui.i18n import lang
 
 
-def relabel_on_language_change(prefix: str) -> None:
+def relabel_on_language_change(*prefixes: str, skip: tuple[str, ...] = ()) -> None:
     """Call at the top of a page: when the language changed since its last run, re-send the values of the
-    page's widgets (keys starting with prefix) so their labels follow the language."""
-    seen_key = f"_{prefix}_lang"
+    page's widgets (keys starting with one of prefixes, except skip: uploaders) so their labels follow."""
+    seen_key = f"_{prefixes[0]}_lang"
     if st.session_state.get(seen_key) not in (None, lang()):
-        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes) and k not in skip]:
             value = st.session_state[key]
             # Buttons (False/True) must never be assigned (Streamlit refuses it when the button is drawn);
             # checkboxes and toggles have no label to follow the language, so every bool is left alone.

@@ -196,10 +196,12 @@ def choose(page, label: str, option: str, search: str | None = None) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     box = page.get_by_label(label, exact=True)
-    wanted = page.get_by_role("option").filter(has_text=option).first
+    # page may be a locator (a keyed container) to tell apart boxes with the same label; the options list
+    # is drawn at the document's end, outside any container
+    wanted = getattr(page, "page", page).get_by_role("option").filter(has_text=option).first
     for attempt in range(3):
         box.scroll_into_view_if_needed()
-        page.wait_for_timeout(250)
+        getattr(page, "page", page).wait_for_timeout(250)
         box.click()
         box.fill(search if search is not None else option)
         try:
@@ -210,4 +212,4 @@ def choose(page, label: str, option: str, search: str | None = None) -> None:
                 raise
             box.press("Escape")
     wanted.click()
-    wait_ready(page)
+    wait_ready(getattr(page, "page", page))
