@@ -62,41 +62,60 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(q: QueueQuery, scen, off) -> list:
+def _matching_ids(row_cls, word: str):
+    """Ids of one side's records whose title, description or organisation contains word."""
+    pattern = _like(word)
+    return select(row_cls.id).where(or_(*(col.ilike(pattern, escape="\\") for col in (
+        row_cls.title, row_cls.description, row_cls.organization))))
+
+
+def _conditions(q: QueueQuery, scen, off) -> tuple[list, bool]:
+    """WHERE conditions of the query, and whether they need the records joined in."""
     view = VIEWS.get(q.view, None) if q.view in VIEWS else VIEWS["to_decide"]
     statuses = tuple(s for s in (q.statuses or view or ()) if view is None or s in view)
-    where = [Pairing.score >= q.min_score]
+    where, joined = [Pairing.score >= q.min_score], False
     if q.statuses or view is not None:
         where.append(Pairing.status.in_([str(s) for s in statuses]))
     if q.industry:
         where.append(or_(scen.industry == q.industry, off.industry == q.industry))
+        joined = True
     if q.region:
         where.append(or_(scen.region.contains(q.region, autoescape=True),
                          off.region.contains(q.region, autoescape=True)))
+        joined = True
     if q.language:
         where.append(scen.language == q.language)
+        joined = True
     if q.since:
         where.append(Pairing.created_at >= dt.datetime.combine(q.since, dt.time()))
+    # Each word must occur on one side or the other. The records are matched first (one scan of each
+    # side's table per word) and the pairings by id, rather than LIKE on every joined pairing row.
     for word in q.text.split():
-        pattern = _like(word)
-        where.append(or_(*(col.ilike(pattern, escape="\\") for col in (
-            scen.title, scen.description, scen.organization, off.title, off.description, off.organization))))
-    return where
+        where.append(or_(Pairing.scenario_id.in_(_matching_ids(ScenarioRow, word)),
+                         Pairing.offering_id.in_(_matching_ids(OfferingRow, word))))
+    return where, joined
 
 
 def search(store: Store, q: QueueQuery) -> QueuePage:
     """One page of the queue, best score first (ties by id), with the total count of matching pairings.
     A page past the end is clamped to the last page."""
     scen, off = aliased(ScenarioRow), aliased(OfferingRow)
-    where = and_(*_conditions(q, scen, off))
+    conditions, joined = _conditions(q, scen, off)
+    where = and_(*conditions)
+    counted = select(func.count(Pairing.id)).select_from(Pairing)
+    if joined:
+        counted = counted.join(scen, scen.id == Pairing.scenario_id).join(off, off.id == Pairing.offering_id)
     base = (select(Pairing, scen, off).join(scen, scen.id == Pairing.scenario_id)
             .join(off, off.id == Pairing.offering_id).where(where))
     size = max(1, int(q.page_size))
     with store.read() as s:
-        total = s.scalar(select(func.count()).select_from(base.with_only_columns(Pairing.id).subquery())) or 0
+        total = s.scalar(counted.where(where)) or 0
         pages = max(1, math.ceil(total / size))
         page = min(max(1, int(q.page)), pages)
-        stmt = base.order_by(Pairing.score.desc(), Pairing.id).offset((page - 1) * size).limit(size)
+        # Walk the score index in order and stop after the page: SQLite's own choice (the status index) sorts
+        # every matching pairing first, about 30 times slower at 10,000 pairings.
+        stmt = (base.with_hint(Pairing, "INDEXED BY ix_pairings_score", dialect_name="sqlite")
+                .order_by(Pairing.score.desc(), Pairing.id).offset((page - 1) * size).limit(size))
         rows = [joined_row(p, sc, of) for p, sc, of in s.execute(stmt)]
     return QueuePage(rows, total, page, pages, replace(q, page=page, page_size=size))
 
