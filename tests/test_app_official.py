@@ -82,9 +82,17 @@ def test_dashboard_renders_charts_and_gaps(platform, accounts, seeded):
     assert not at.exception
     assert [m.label for m in at.metric][:2] == ["Published offerings", "Published scenarios"]
     assert at.metric[0].value == "2"
-    assert len(at.get("vega_lite_chart")) == 4
-    assert "Scenarios with no good supply (candidates for open calls or attracting investment)" in \
-        [h.value for h in at.subheader]
+    # funnel, supply and demand, scores; no "over time" chart while the pairings span less than two days
+    assert len(at.get("vega_lite_chart")) == 3
+    assert "Pairings span less than two days so far: there is no trend to show yet." in [i.value for i in at.info]
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders[:2] == ["Pipeline funnel", "Supply and demand by industry"]
+    assert "Scenarios with no good supply (candidates for open calls or attracting investment)" in subheaders
+    funnel = at.table[0].value   # the funnel's numbers, with labels and rates
+    assert list(funnel.index) == ["suggested", "under review", "approved", "contacted", "piloting", "deployed"]
+    assert funnel.iloc[0, 0] == len(review.list_pairings(platform.store))
+    industries = at.table[1].value
+    assert "Power Batteries & Energy Storage" in industries.index   # full names, not codes
 
 
 def test_admin_creates_an_official_who_can_sign_in(platform, accounts):

@@ -28,7 +28,7 @@ def _bulk(platform, account, pending: list) -> None:
     """Publish or reject several pending records at once (a rejection still needs its reason)."""
     by_id = {r["id"]: (side, r) for side, r in pending}
     with st.expander(t("mod_bulk_header", n=len(st.session_state.get("mod_bulk_ids") or []))):
-        ids = st.multiselect(t("mod_pick"), list(by_id), key="mod_bulk_ids", placeholder=t("mod_select_ph"),
+        ids = st.multiselect(t("mod_bulk_pick"), list(by_id), key="mod_bulk_ids", placeholder=t("mod_select_ph"),
                              format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
         reason = st.selectbox(t("reason_code"), [None, *REJECTION_REASONS], key="mod_bulk_reason",
                               format_func=lambda r: enum_label("reason", r))

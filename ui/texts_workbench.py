@@ -66,6 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
     "mod_bulk_publish": {"zh": "发布所选", "en": "Publish selected"},
     "mod_bulk_reject": {"zh": "驳回所选", "en": "Reject selected"},
     "mod_bulk_done": {"zh": "已处理 {n} 条记录。", "en": "{n} record(s) done."},
+    "mod_bulk_pick": {"zh": "批量处理的记录", "en": "Records to moderate together"},
     "mod_select_ph": {"zh": "选择要批量处理的记录", "en": "Choose records to moderate together"},
     # --- suggestions in plain words
     "score_meaning": {"zh": "得分在 0 到 1 之间，综合文本相似度以及行业、地区、成熟度的契合程度。{strong} 以上为高度匹配；"
@@ -94,4 +95,18 @@ TEXT: dict[str, dict[str, str]] = {
                           "en": "{n} records imported and sent to moderation; they are published once approved."},
     "export_hint": {"zh": "表头和取值使用当前界面语言；代码显示为名称。",
                     "en": "Headers and values are in the language of this page; codes are shown as names."},
+    # --- dashboard
+    "chart_funnel": {"zh": "对接漏斗", "en": "Pipeline funnel"},
+    "chart_supply_demand": {"zh": "各行业供给与需求", "en": "Supply and demand by industry"},
+    "chart_numbers": {"zh": "图表数据", "en": "The numbers"},
+    "col_stage": {"zh": "阶段", "en": "Stage"},
+    "col_reached": {"zh": "到达该阶段的对接", "en": "Pairings that got this far"},
+    "col_rate": {"zh": "较上一阶段转化率", "en": "Conversion from the stage before"},
+    "col_overall": {"zh": "占全部对接", "en": "Share of all pairings"},
+    "col_supply": {"zh": "技术成果（供给）", "en": "Offerings (supply)"},
+    "col_demand": {"zh": "应用场景（需求）", "en": "Scenarios (demand)"},
+    "funnel_rule": {"zh": "已驳回的对接计入其驳回前到达的各阶段；入围计为进入审核。",
+                    "en": "A rejected pairing counts for every stage it reached before; shortlisting counts as review."},
+    "time_too_short": {"zh": "对接记录的时间跨度不足两天，暂不显示趋势。",
+                       "en": "Pairings span less than two days so far: there is no trend to show yet."},
 }
