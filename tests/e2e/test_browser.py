@@ -157,7 +157,9 @@ def test_user_markup_shows_as_text_and_never_runs(open_page):
     go_to(official, "Review queue")
     choose(official, "Show pairing", "Battery cooling plate", search="Hot battery")
     detail = official.locator(".st-key-review_detail")
-    expect(detail.get_by_text(f"Scenario: {title} · Markup Tester Co")).to_be_visible()
+    scenario = detail.locator(".st-key-review_detail_scenario")   # the detail view shows the records side by side
+    expect(scenario.get_by_text(title, exact=True)).to_be_visible()
+    expect(scenario).to_contain_text("Markup Tester Co")
     expect(detail.get_by_text(f"Offering: Battery cooling plate {XSS} {BOLD} · Cool {BOLD} Ltd")).to_be_visible()
     _assert_inert(official, "the review queue")
     shot(official, "3c_markup_review_queue")
