@@ -110,8 +110,7 @@ def _programme_rows(store, kind: str, lang: str) -> list[dict]:
 
 
 def cmd_export(args) -> int:
-    from matcher.io.exporting import export_rows
-    from matcher.io.imports import write_table
+    from matcher.io.exporting import export_file, export_rows
 
     platform = _platform(sync=False)
     fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
@@ -120,9 +119,11 @@ def cmd_export(args) -> int:
         write_table(rows, args.file, fmt)
         print(f"exported {len(rows)} {args.kind} rows to {args.file}")
         return EXIT_OK
-    rows = export_rows(platform.store, args.kind)
-    write_table(rows, args.file, fmt, headers_lang=args.headers)
-    print(f"exported {len(rows)} {args.kind} to {args.file}")
+    kind = {"offering": "offerings", "scenario": "scenarios"}.get(args.kind, args.kind)
+    data = export_file(platform.store, kind, fmt, lang=args.headers, labelled=args.labels)
+    with open(args.file, "wb") as fh:   # the header row is written even when there are no rows
+        fh.write(data)
+    print(f"exported {len(export_rows(platform.store, kind))} {args.kind} to {args.file}")
     return EXIT_OK
 
 
@@ -343,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings", "organisations", "cases"])
     p.add_argument("file")
     p.add_argument("--headers", choices=["en", "zh"], default="en", help="header language")
+    p.add_argument("--labels", action="store_true",
+                   help="headers and code values as words in the --headers language (for people, not re-import)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("match", help="suggest counterparts for a record or a text")

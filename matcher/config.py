@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     language: str = Field("zh", description="Default UI language: zh or en.")
     top_k: int = Field(10, description="Suggestions shown per record.")
     min_pair_score: float = Field(0.35, description="Fused score at or above which a suggestion becomes a pairing to review.")
+    suggestion_floor: float = Field(0.3, description="Suggestions scoring below this are hidden from enterprises unless they ask to see them (then shown dimmed).")
+    strong_score: float = Field(0.6, description="Score from which a suggestion is called a strong match in the enterprise's words.")
     gap_score: float = Field(0.35, description="A record whose best counterpart scores below this is listed as a gap.")
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
     learning_min_decisions: int = Field(20, description="Decisions on an industry's pairings needed before learning may move its signal weights.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import learning, organisations, review
+from matcher.workflow import duplicates, learning, organisations, review
 from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
 from matcher.search import evidence
@@ -205,10 +205,11 @@ class Platform:
             progress(0.3 + 0.7 * n / max(len(record_ids), 1), "match")
         return new
 
-    def near_duplicates(self, side: Side, data: dict[str, Any], threshold: float = 0.85) -> list[Suggestion]:
-        """Published records on the same side whose text is very close to this draft."""
-        found = self.engine.match({"id": data.get("id"), **data}, OTHER[side], k=3)
-        return [s for s in found if s.channels["text"] >= threshold]
+    def near_duplicates(self, side: Side, data: dict[str, Any], owner_id: int | None = None,
+                        threshold: float = 0.85) -> list[duplicates.Duplicate]:
+        """Records on the same side very close to this draft: published ones, ones waiting for moderation,
+        and the owner's own earlier submissions."""
+        return duplicates.find(self.store, self.engine, side, data, owner_id=owner_id, threshold=threshold)
 
     # --- learning from decisions ----------------------------------------------------------------
 

@@ -34,6 +34,7 @@ def settings(tmp_path, monkeypatch, db_url) -> Settings:
     monkeypatch.setenv("MATCHER_DEMO_ACCOUNTS", "false")
     monkeypatch.setenv("MATCHER_LANGUAGE", "en")
     monkeypatch.setenv("MATCHER_MIN_PAIR_SCORE", "0.05")
+    monkeypatch.setenv("MATCHER_SUGGESTION_FLOOR", "0.0")   # fake-encoder scores are low; tests of the floor set it
     get_settings.cache_clear()
     yield Settings()
     get_settings.cache_clear()

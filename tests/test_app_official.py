@@ -39,63 +39,6 @@ def test_moderation_publishes_and_rejects_with_reason(platform, accounts, seeded
     assert at.info[0].value == "Nothing is waiting for moderation."
 
 
-def test_review_action_changes_status_and_writes_audit(platform, accounts, seeded):
-    at = open_app("ui/review.py", accounts["official"]).run()
-    at.slider(key="review_min_score").set_value(0.0).run()
-    pairings = review.list_pairings(platform.store)
-    assert pairings and at.dataframe
-    target = pairings[0]
-    at.selectbox(key="review_pick").set_value(target["id"])
-    at.selectbox(key="review_action").set_value(PairingStatus.APPROVED)
-    at.selectbox(key="review_reason").set_value("other")
-    at.text_input(key="review_note").input("good fit")
-    at.button(key="review_apply_one").click().run()
-    assert not at.exception
-    assert review.get_pairing(platform.store, target["id"])["status"] == PairingStatus.APPROVED
-    rows = review.history(platform.store, target["id"])
-    assert (rows[-1]["from_status"], rows[-1]["to_status"], rows[-1]["actor"], rows[-1]["note"]) == \
-        ("suggested", "approved", "official@test.example", "good fit")
-    # the history table of the pairing shows the change; the pipeline goes on from approved
-    at.multiselect(key="review_status").set_value([PairingStatus.APPROVED]).run()
-    at.selectbox(key="review_pick").set_value(target["id"]).run()
-    assert "approved" in at.dataframe[-1].value.to_string()  # the history table
-    at.selectbox(key="review_action").set_value(PairingStatus.CONTACTED)
-    at.button(key="review_apply_one").click().run()
-    assert review.get_pairing(platform.store, target["id"])["status"] == PairingStatus.CONTACTED
-
-
-def test_review_refuses_a_stale_or_invalid_move(platform, accounts, seeded):
-    at = open_app("ui/review.py", accounts["official"]).run()
-    at.slider(key="review_min_score").set_value(0.0).run()
-    target = review.list_pairings(platform.store)[0]
-    review.transition(platform.store, target["id"], PairingStatus.SHORTLISTED, "someone", target["version"])
-    at.selectbox(key="review_pick").set_value(target["id"])
-    at.selectbox(key="review_action").set_value(PairingStatus.APPROVED)
-    at.button(key="review_apply_one").click().run()
-    assert any("changed by someone" in e.value for e in at.error)  # the official saw the old version
-    assert review.get_pairing(platform.store, target["id"])["status"] == PairingStatus.SHORTLISTED
-    at.selectbox(key="review_action").set_value(PairingStatus.DEPLOYED)
-    at.button(key="review_apply_one").click().run()
-    assert any("Cannot move a pairing" in e.value for e in at.error)
-
-
-def test_bulk_reject_selected_rows(platform, accounts, seeded):
-    at = open_app("ui/review.py", accounts["official"]).run()
-    at.slider(key="review_min_score").set_value(0.0).run()
-    pairings = review.list_pairings(platform.store)
-    assert len(pairings) >= 2
-    at.session_state["review_table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
-    at.run()
-    at.selectbox(key="review_action").set_value(PairingStatus.REJECTED)
-    at.selectbox(key="review_reason").set_value("not_relevant")
-    at.button(key="review_apply_selected").click().run()
-    assert not at.exception
-    for p in pairings[:2]:
-        assert review.get_pairing(platform.store, p["id"])["status"] == PairingStatus.REJECTED
-        assert review.history(platform.store, p["id"])[-1]["reason_code"] == "not_relevant"
-    assert at.success[0].value == "2 pairing(s) updated."
-
-
 def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
     at = open_app("ui/import_export.py", accounts["official"]).run()
     bad = "title,description,organization,contact_email\nOK,fine,Org,a@b.co\n,missing title,Org,bad-email\n"
@@ -118,7 +61,7 @@ def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
     with mock.patch("streamlit.file_uploader", return_value=upload(good, "good.csv")):
         at = open_app("ui/import_export.py", accounts["official"]).run()
         at.button(key="import_submit").click().run()
-    assert at.success[0].value == "2 records imported."
+    assert at.success[0].value == "2 records imported and sent to moderation; they are published once approved."
     assert platform.store.count(Side.SUPPLY) == 2
 
 
@@ -139,9 +82,17 @@ def test_dashboard_renders_charts_and_gaps(platform, accounts, seeded):
     assert not at.exception
     assert [m.label for m in at.metric][:2] == ["Published offerings", "Published scenarios"]
     assert at.metric[0].value == "2"
-    assert len(at.get("vega_lite_chart")) == 4
-    assert "Scenarios with no good supply (candidates for open calls or attracting investment)" in \
-        [h.value for h in at.subheader]
+    # funnel, supply and demand, scores; no "over time" chart while the pairings span less than two days
+    assert len(at.get("vega_lite_chart")) == 3
+    assert "Pairings span less than two days so far: there is no trend to show yet." in [i.value for i in at.info]
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders[:2] == ["Pipeline funnel", "Supply and demand by industry"]
+    assert "Scenarios with no good supply (candidates for open calls or attracting investment)" in subheaders
+    funnel = at.table[0].value   # the funnel's numbers, with labels and rates
+    assert list(funnel.index) == ["suggested", "under review", "approved", "contacted", "piloting", "deployed"]
+    assert funnel.iloc[0, 0] == len(review.list_pairings(platform.store))
+    industries = at.table[1].value
+    assert "Power Batteries & Energy Storage" in industries.index   # full names, not codes
 
 
 def test_admin_creates_an_official_who_can_sign_in(platform, accounts):

@@ -53,10 +53,12 @@ def test_top_k_and_empty():
     assert rank_candidates(QUERY, Side.DEMAND, [], np.array([]), np.array([]), 1.0, np.array([]), []) == []
 
 
-def test_reason_says_words_only_when_the_model_cannot_read_the_text():
+def test_reason_says_shared_wording_when_the_model_cannot_read_the_text():
+    # in users' words, without telling them about the language model (issue 15)
     out = rank_candidates(QUERY, Side.DEMAND, CANDS, np.array([0.9, 0.3, 0.35]), np.array([8.0, 1.0, 1.0]),
                           0.1, np.full(3, 0.2), [[], [], []])
     assert out[0].channels["dense_weight"] == 0
-    assert "仅按词语" in out[0].reasons[0].zh and "words only" in out[0].reasons[0].en
+    assert "按共同用词" in out[0].reasons[0].zh and "shared wording" in out[0].reasons[0].en
+    assert "model" not in out[0].reasons[0].en and "模型" not in out[0].reasons[0].zh
     readable = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])
     assert readable[0].channels["dense_weight"] > 0 and "meaning" in readable[0].reasons[0].en

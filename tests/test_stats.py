@@ -42,3 +42,20 @@ def test_empty_database(platform):
     assert stats.pairings_over_time(platform.store).empty
     assert stats.gap_scenarios(platform.store, 0.5).empty
     assert stats.records_by_industry(platform.store).empty
+
+
+def test_funnel_counts_every_stage_a_pairing_passed(platform, seeded):
+    from matcher.domain.records import ReasonCode
+    pairings = review.list_pairings(platform.store)
+    assert len(pairings) >= 2
+    a, b = pairings[0], pairings[1]
+    p = review.transition(platform.store, a["id"], PairingStatus.APPROVED, "o", a["version"], ReasonCode.STRONG_FIT)
+    review.transition(platform.store, a["id"], PairingStatus.CONTACTED, "o", p["version"])
+    p = review.transition(platform.store, b["id"], PairingStatus.UNDER_REVIEW, "o", b["version"])
+    review.transition(platform.store, b["id"], PairingStatus.REJECTED, "o", p["version"], ReasonCode.OTHER)
+    df = stats.funnel(platform.store).set_index("stage")
+    total = len(pairings)
+    assert list(df["reached"]) == [total, 2, 1, 1, 0, 0]
+    assert df.loc["under_review", "rate"] == 2 / total and df.loc["approved", "rate"] == 0.5
+    assert df.loc["contacted", "rate"] == 1.0 and df.loc["piloting", "overall"] == 0.0
+    assert stats.time_span_days(platform.store) == 0

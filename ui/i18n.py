@@ -315,6 +315,10 @@ TEXT: dict[str, dict[str, str]] = {
 }
 TEXT.update(PROGRAMME_TEXT)  # organisations, tags, demonstration projects, case library
 
+from ui.texts_workbench import TEXT as _WORKBENCH_TEXT  # noqa: E402  (workbench and marketplace pages)
+
+TEXT.update(_WORKBENCH_TEXT)
+
 
 def default_language() -> str:
     lang = Settings().language

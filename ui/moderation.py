@@ -1,7 +1,7 @@
-"""Page: officials publish or reject newly submitted offerings and scenarios, with a reason."""
+"""Page: officials publish or reject newly submitted offerings and scenarios, with a reason, one by one or in bulk."""
 import streamlit as st
 
-from matcher.domain.records import ReasonCode, RecordStatus, Side
+from matcher.domain.records import REJECTION_REASONS, RecordStatus, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import enum_label, industry_label, t
 from ui.widgets import flash, md_escape, pick_record
@@ -24,6 +24,32 @@ def _details(record: dict) -> None:
         st.text(f"{t('field_' + field)}: {value}")
 
 
+def _bulk(platform, account, pending: list) -> None:
+    """Publish or reject several pending records at once (a rejection still needs its reason)."""
+    by_id = {r["id"]: (side, r) for side, r in pending}
+    with st.expander(t("mod_bulk_header", n=len(st.session_state.get("mod_bulk_ids") or []))):
+        ids = st.multiselect(t("mod_bulk_pick"), list(by_id), key="mod_bulk_ids", placeholder=t("mod_select_ph"),
+                             format_func=lambda i: f"{i} · {by_id[i][1]['title']}")
+        reason = st.selectbox(t("reason_code"), [None, *REJECTION_REASONS], key="mod_bulk_reason",
+                              format_func=lambda r: enum_label("reason", r))
+        note = st.text_input(t("note"), key="mod_bulk_note", max_chars=1000).strip() or None
+        left, right = st.columns(2)
+        publish = left.button(t("mod_bulk_publish"), key="mod_bulk_publish", disabled=not ids)
+        reject = right.button(t("mod_bulk_reject"), key="mod_bulk_reject", disabled=not ids)
+        if reject and reason is None:
+            st.error(t("reason_required"))
+            return
+        if publish or reject:
+            status = RecordStatus.PUBLISHED if publish else RecordStatus.REJECTED
+            for record_id in ids:
+                side, _record = by_id[record_id]
+                platform.set_status(side, record_id, status, account.email, note=note,
+                                    reason_code=str(reason) if reject else None)
+            st.session_state["mod_flash"] = t("mod_bulk_done", n=len(ids))
+            st.session_state.pop("mod_bulk_ids", None)
+            st.rerun()
+
+
 def render() -> None:
     platform, account = require_role(*OFFICIALS)
     st.title(t("page_moderation"))
@@ -39,7 +65,8 @@ def render() -> None:
                                key="mod", label_key="mod_pick")
     with st.container(border=True):
         _details(record)
-    reason = st.selectbox(t("reason_code"), [None, *ReasonCode], key="mod_reason",
+    _bulk(platform, account, pending)
+    reason = st.selectbox(t("reason_code"), [None, *REJECTION_REASONS], key="mod_reason",
                           format_func=lambda r: enum_label("reason", r))
     note = st.text_area(t("note"), key="mod_note", max_chars=1000)
     left, right = st.columns(2)

@@ -4,12 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from matcher.auth import Account
-from matcher.search.engine import OTHER
 from matcher.domain.records import RecordStatus, Role, Side
 from matcher.service import Platform
 from ui import record_form
 from ui.auth_gate import require_role
-from ui.i18n import t
+from ui.i18n import enum_label, t
 from ui.suggestions import suggestion_list
 from ui.widgets import md_escape
 
@@ -26,11 +25,9 @@ def _duplicates(platform: Platform, side: Side, prefix: str, account: Account) -
     """Warning shown before saving when the draft is very close to records already published."""
     pending = st.session_state[f"{prefix}_pending"]
     st.warning(t("dup_warning"), icon=":material/content_copy:")
-    for sug in platform.near_duplicates(side, pending):
-        other = platform.store.get_record(side, sug.counterpart_id(OTHER[side]))
-        if other:
-            st.markdown(f"- **{md_escape(other['title'])}** · {md_escape(other['organization'])} "
-                        f"({sug.channels['text']:.2f})")
+    for dup in platform.near_duplicates(side, pending, owner_id=account.id):
+        st.markdown(f"- **{md_escape(dup.title)}** · {md_escape(dup.organization)} · "
+                    f"{enum_label('rstatus', dup.status)} ({dup.similarity:.2f})")
     left, right = st.columns(2)
     if left.button(t("dup_confirm"), key=f"{prefix}_dup_confirm", type="primary"):
         _save(platform, account, side, prefix, pending)
@@ -63,7 +60,7 @@ def submit_page(side: Side) -> None:
     if clean is None:
         st.session_state.pop(f"{prefix}_pending", None)
         st.rerun()
-    if platform.near_duplicates(side, clean):
+    if platform.near_duplicates(side, clean, owner_id=account.id):
         st.session_state[f"{prefix}_pending"] = clean
         st.rerun()
     _save(platform, account, side, prefix, clean)

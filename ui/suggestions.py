@@ -9,6 +9,7 @@ from matcher.search.engine import OTHER
 from matcher.domain.records import PairingStatus, RecordStatus, Side
 from matcher.service import Platform
 from ui.i18n import enum_label, lang, t
+from ui.resources import settings
 from ui.widgets import explanation, indicator_checklist, md_escape
 
 
@@ -60,13 +61,24 @@ def suggestion_list(platform: Platform, account: Account, side: Side, record_id:
     if not found:
         st.info(t("no_suggestions"))
         return
+    floor, strong = settings().suggestion_floor, settings().strong_score
+    weak = [s for s in found if s.score < floor]
+    st.caption(t("score_meaning", strong=f"{strong:.2f}", floor=f"{floor:.2f}"))
+    show_weak = bool(weak) and st.toggle(t("show_weak", n=len(weak)), key=f"sug_weak_{record_id}")
+    if len(weak) == len(found) and not show_weak:
+        st.info(t("only_weak"))
     pairings = pairings_of(platform, side, record_id)
     for rank, sug in enumerate(found, 1):
+        if sug.score < floor and not show_weak:
+            continue
         other_id = sug.counterpart_id(side)
         other = platform.store.get_record(OTHER[side], other_id) or {}
         pairing = pairings.get(other_id)
         with st.container(border=True, key=f"sug_{record_id}_{rank}"):
-            st.markdown(f"**{rank}. {md_escape(other.get('title'))}** · {md_escape(other.get('organization'))}")
+            band = "strong" if sug.score >= strong else "possible" if sug.score >= floor else "weak"
+            title = f"**{rank}. {md_escape(other.get('title'))}** · {md_escape(other.get('organization'))}"
+            st.markdown(f":gray[{title}]" if band == "weak" else title)
+            st.caption(t(f"band_{band}"))
             explanation(sug.score, sug.channels, sug.reasons, sug.matched_terms, other, lang(), key=f"{record_id}_{rank}")
             if sug.indicators:
                 indicator_checklist(sug.indicators, key=f"{record_id}_{rank}")

@@ -38,6 +38,26 @@ def md_escape(text: str | None) -> str:
     return _esc(" ".join(str(text or "").split()))
 
 
+def _inside_word(text: str, i: int, step: int) -> bool:
+    """Whether position i continues the word or number next to it (step -1: before it, +1: after it). Latin
+    letters and digits join words; a digit group separator (1,200 / 3.5) joins a number."""
+    j = i + step
+    if not 0 <= j < len(text):
+        return False
+    if text[j].isascii() and text[j].isalnum():
+        return True
+    k = j + step
+    return text[j] in ",." and 0 <= k < len(text) and text[k].isdigit() and text[i].isdigit()
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """A match that neither starts nor ends inside a Latin word or a number (Chinese terms match anywhere)."""
+    first, last = text[start], text[end - 1]
+    left = first.isascii() and first.isalnum() and _inside_word(text, start, -1)
+    right = last.isascii() and last.isalnum() and _inside_word(text, end - 1, +1)
+    return not (left or right)
+
+
 def highlight(text: str | None, terms: list[str], limit: int = 400) -> str:
     """Markdown of text (escaped) with each occurrence of terms marked; cut to about limit characters."""
     raw = " ".join(str(text or "").split())
@@ -47,9 +67,9 @@ def highlight(text: str | None, terms: list[str], limit: int = 400) -> str:
         start = low.find(term.lower())
         while start >= 0:
             end = start + len(term)
-            if not any(s < end and start < e for s, e in spans):
+            if _whole(raw, start, end) and not any(s < end and start < e for s, e in spans):
                 spans.append((start, end))
-            start = low.find(term.lower(), end)
+            start = low.find(term.lower(), start + 1)
     spans.sort()
     first = spans[0][0] if spans else 0
     lo = max(0, min(first - 60, len(raw) - limit))

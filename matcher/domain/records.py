@@ -48,6 +48,8 @@ class PairingStatus(StrEnum):
 
 
 class ReasonCode(StrEnum):
+    """Why an official decided: rejection reasons, then approval and shortlisting reasons (review.REASONS
+    says which fit which decision)."""
     NOT_RELEVANT = "not_relevant"
     MATURITY_TOO_LOW = "maturity_too_low"
     BUDGET_MISMATCH = "budget_mismatch"
@@ -55,6 +57,16 @@ class ReasonCode(StrEnum):
     DUPLICATE = "duplicate"
     WRONG_INDUSTRY = "wrong_industry"
     OTHER = "other"
+    STRONG_FIT = "strong_fit"
+    ENTERPRISE_INTEREST = "enterprise_interest"
+    CAPABILITY_VERIFIED = "capability_verified"
+    POLICY_PRIORITY = "policy_priority"
+    PROMISING = "promising"
+    NEEDS_DETAILS = "needs_details"
+
+
+REJECTION_REASONS = (ReasonCode.NOT_RELEVANT, ReasonCode.MATURITY_TOO_LOW, ReasonCode.BUDGET_MISMATCH,
+                     ReasonCode.REGION, ReasonCode.DUPLICATE, ReasonCode.OTHER)
 
 
 class Role(StrEnum):

@@ -52,7 +52,7 @@ def collect(folder: Path, settings, encoder, name: str | None = None) -> list[Ca
     with loaded(folder, settings, encoder) as (engine, scenarios, qrels):
         for qid in labelled_queries(scenarios, qrels):
             query = scenarios[qid]
-            pool = engine.candidates(query, Side.DEMAND)
+            pool = engine.candidates(query, Side.DEMAND, exclude_own=False)
             gains = qrels[qid]
             ideal = sorted((g for g in gains.values() if g > 0), reverse=True)[:K]
             if pool is None:

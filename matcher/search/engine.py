@@ -18,7 +18,7 @@ from matcher.config import Settings
 from matcher.search.encoders import Encoder, safe_name
 from matcher.search.index import VectorIndex
 from matcher.search.lexical import LexicalIndex
-from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates
+from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates, same_organisation
 from matcher.domain.records import RecordStatus, Side, content_hash, record_text
 from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
 from matcher.domain.taxonomy import load_taxonomy
@@ -261,9 +261,13 @@ class Engine:
         return self.match({"id": None, "title": text, "description": "", **fields}, side, k, filters)
 
     def match(self, query: dict, side: Side, k: int | None = None, filters: Filters | None = None,
-              lifts: Mapping[str, list[Lift]] | None = None) -> list[Suggestion]:
-        """lifts: candidate id -> bounded lifts from evidence the engine does not hold (tags, cases)."""
-        pool = self.candidates(query, side)
+              lifts: Mapping[str, list[Lift]] | None = None, exclude_own: bool = True) -> list[Suggestion]:
+        """Counterparts of query on the other side.
+
+        lifts: candidate id -> bounded lifts from evidence the engine does not hold (tags, cases).
+        exclude_own: leave out the query organisation's own records (off for labelled benchmark sets).
+        """
+        pool = self.candidates(query, side, exclude_own)
         if pool is None:
             return []
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
@@ -271,7 +275,7 @@ class Engine:
                                lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration,
                                lifts=lifts, learned=self.learned)
 
-    def candidates(self, query: dict, side: Side) -> CandidatePool | None:
+    def candidates(self, query: dict, side: Side, exclude_own: bool = True) -> CandidatePool | None:
         """The published counterparts either channel nominates for the query, with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
@@ -288,7 +292,7 @@ class Engine:
             lexical = lex.scores_for(ids)
             doc_cov = np.array([target.coverage.get(rid, 1.0) for rid in ids])
         candidates = {r["id"]: r for r in self._fetch(OTHER[side], ids)
-                      if r["status"] == RecordStatus.PUBLISHED}
+                      if r["status"] == RecordStatus.PUBLISHED and not (exclude_own and same_organisation(query, r))}
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
 

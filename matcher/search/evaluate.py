@@ -62,7 +62,8 @@ def evaluate_dir(folder: Path, settings: Settings, encoder, progress: Callable[[
             if "dense" in modes:
                 runs["dense"][qid] = [rid for rid, _ in offerings.vectors.search(engine.embed([text]), K)[0]]
             if "hybrid" in modes:
-                runs["hybrid"][qid] = [s.offering_id for s in engine.match(query, Side.DEMAND, K)]
+                # Labelled sets are not organisations: one "organisation" may post every record of a set.
+                runs["hybrid"][qid] = [s.offering_id for s in engine.match(query, Side.DEMAND, K, exclude_own=False)]
             if progress:
                 progress(n, len(queries))
     return {"n_queries": len(queries), "modes": {m: evaluate_run(runs[m], qrels, k=K) for m in modes}}

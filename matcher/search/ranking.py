@@ -4,6 +4,7 @@ Pure functions over arrays and record dicts: testable without a model or a datab
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -84,6 +85,16 @@ class Filters:
         return True
 
 
+def same_organisation(a: dict, b: dict) -> bool:
+    """Records of one organisation: the same owning account, or the same organisation name (case, width and
+    spacing ignored). An organisation is never offered its own records as counterparts."""
+    if a.get("owner_id") is not None and a.get("owner_id") == b.get("owner_id"):
+        return True
+    name_a, name_b = (unicodedata.normalize("NFKC", "".join(str(x.get("organization") or "").split())).casefold()
+                      for x in (a, b))
+    return bool(name_a) and name_a == name_b
+
+
 def stated_industry(record: dict) -> str | None:
     """The industry the submitter chose. An inferred one is a guess from the same text the text channels
     already score, so counting it again would double-count that evidence."""
@@ -131,9 +142,9 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
                               f"words {chans['lexical']:.2f})",
                       f"文本相关度 {chans['text']:.2f}（语义 {chans['dense']:.2f}，词语 {chans['lexical']:.2f}）")]
     else:  # the model cannot read this pair (e.g. Chinese with the default model): words alone decide
-        out = [Reason("text", f"Text relevance {chans['text']:.2f} (words only: the language model cannot "
-                              f"read this text)",
-                      f"文本相关度 {chans['text']:.2f}（仅按词语：语义模型无法读取该文本）")]
+        # (said in users' words: which model reads what is an internal matter, not a reason to show)
+        out = [Reason("text", f"Text relevance {chans['text']:.2f} (shared wording)",
+                      f"文本相关度 {chans['text']:.2f}（按共同用词）")]
     if chans.get("cross_language"):
         out.append(Reason("cross_language", "Matched across languages (Chinese ↔ English) by meaning",
                           "跨语言匹配（中文 ↔ 英文），按语义"))

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from matcher.search.ranking import Suggestion
 from matcher.domain.records import PairingStatus as P
-from matcher.domain.records import ReasonCode
+from matcher.domain.records import REJECTION_REASONS, ReasonCode
 from matcher.storage.schema import AuditLog, OfferingRow, Pairing, ScenarioRow, utcnow
 from matcher.storage.store import Store, row_to_dict
 
@@ -23,15 +23,23 @@ TRANSITIONS: dict[P, set[P]] = {
     P.DEPLOYED: set(),
     P.REJECTED: {P.UNDER_REVIEW},
 }
+# The reason codes each decision accepts; a rejection must give one, approval and shortlisting may.
+R = ReasonCode
+REASONS: dict[P, tuple[ReasonCode, ...]] = {
+    P.APPROVED: (R.STRONG_FIT, R.ENTERPRISE_INTEREST, R.CAPABILITY_VERIFIED, R.POLICY_PRIORITY, R.OTHER),
+    P.SHORTLISTED: (R.PROMISING, R.NEEDS_DETAILS, R.ENTERPRISE_INTEREST, R.OTHER),
+    P.REJECTED: REJECTION_REASONS,
+}
 # Statuses at or after approval: contact details are visible to both parties from here on.
 CONTACT_VISIBLE = {P.APPROVED, P.CONTACTED, P.PILOTING, P.DEPLOYED}
 
 
 class ReviewError(ValueError):
-    """A pairing action that cannot be done, explained in both languages."""
+    """A pairing action that cannot be done, explained in both languages. key and params (status and
+    reason codes) let a UI word it with its own labels instead of codes."""
 
-    def __init__(self, en: str, zh: str):
-        self.en, self.zh = en, zh
+    def __init__(self, en: str, zh: str, key: str | None = None, **params):
+        self.en, self.zh, self.key, self.params = en, zh, key, params
         super().__init__(en)
 
     def message(self, lang: str) -> str:
@@ -76,7 +84,11 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
     official saw is still current (optimistic locking). Writes an audit row in the same transaction."""
     to_status = P(to_status)
     if to_status == P.REJECTED and not reason_code:
-        raise ReviewError("A rejection needs a reason code", "驳回需要选择原因")
+        raise ReviewError("A rejection needs a reason code", "驳回需要选择原因", "reason_needed")
+    if reason_code and ReasonCode(reason_code) not in REASONS.get(to_status, ()):
+        raise ReviewError(f"The reason {reason_code} does not fit a move to {to_status}",
+                          f"所选原因不适用于此操作（{to_status}）", "reason_misfit",
+                          reason=str(reason_code), to_status=str(to_status))
 
     def work(s) -> None:   # run again from the start after a transient error (Store.retrying)
         # Row lock (FOR UPDATE on PostgreSQL; SQLite's write transaction already excludes other writers):
@@ -88,10 +100,12 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
             raise ConcurrentChangeError(
                 f"Pairing {pairing_id} was changed by {current.reviewer or 'someone else'} meanwhile "
                 f"(now: {current.status}); reload and try again",
-                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{current.status}），请刷新后重试")
+                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{current.status}），请刷新后重试",
+                "stale", id=pairing_id, who=current.reviewer or "", status=current.status)
         if to_status not in TRANSITIONS[P(current.status)]:
             raise ReviewError(f"Cannot move a pairing from {current.status} to {to_status}",
-                              f"对接不能从 {current.status} 变为 {to_status}")
+                              f"对接不能从 {current.status} 变为 {to_status}", "illegal",
+                              from_status=current.status, to_status=str(to_status))
         from_status = current.status
         done = s.execute(update(Pairing).where(Pairing.id == pairing_id, Pairing.version == expected_version)
                          .values(status=to_status, reviewer=actor, version=expected_version + 1,

@@ -5,7 +5,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from matcher.domain.records import PairingStatus, RecordStatus, Side
-from matcher.storage.schema import OfferingRow, Pairing, ScenarioRow
+from matcher.storage.schema import AuditLog, OfferingRow, Pairing, ScenarioRow
 from matcher.storage.store import ROW_FOR_SIDE, Store
 from matcher.domain.taxonomy import load_taxonomy
 
@@ -103,3 +103,33 @@ def totals(store: Store) -> dict[str, int]:
             "pairings": count(select(func.count()).select_from(Pairing)),
             "approved": count(select(func.count()).select_from(Pairing).where(Pairing.status.in_(later))),
         }
+
+
+FUNNEL = ("suggested", "under_review", "approved", "contacted", "piloting", "deployed")
+_RANK = {**{s: i for i, s in enumerate(FUNNEL)}, "shortlisted": 1}   # shortlisting is a first review step
+
+
+def funnel(store: Store) -> pd.DataFrame:
+    """The pipeline as a funnel. Columns: stage, reached (pairings that ever got that far, from the audit log
+    and the current status; a rejected pairing counts for the stages it passed), rate (share of the stage
+    before, None for the first), overall (share of all pairings)."""
+    furthest: dict[str, int] = {}
+    with store.read() as s:
+        for pid, status in s.execute(select(Pairing.id, Pairing.status)):
+            furthest[str(pid)] = _RANK.get(status, 0)
+        for pid, status in s.execute(select(AuditLog.entity_id, AuditLog.to_status)
+                                     .where(AuditLog.entity == "pairing", AuditLog.to_status.is_not(None))):
+            if pid in furthest:
+                furthest[pid] = max(furthest[pid], _RANK.get(status, 0))
+    reached = [sum(1 for rank in furthest.values() if rank >= i) for i in range(len(FUNNEL))]
+    total = reached[0]
+    rows = [(stage, n, None if i == 0 else (n / reached[i - 1] if reached[i - 1] else 0.0),
+             n / total if total else 0.0) for i, (stage, n) in enumerate(zip(FUNNEL, reached))]
+    return pd.DataFrame(rows, columns=["stage", "reached", "rate", "overall"])
+
+
+def time_span_days(store: Store) -> int:
+    """Days between the first and the last pairing (0 with fewer than two)."""
+    with store.read() as s:
+        first, last = s.execute(select(func.min(Pairing.created_at), func.max(Pairing.created_at))).one()
+    return (last - first).days if first and last else 0

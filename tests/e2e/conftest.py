@@ -33,6 +33,9 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(f"browser tests skipped: {reason}")
 
 
+SERVER: dict = {}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the whole session (skip or fail when there is none, see the module doc)."""
@@ -55,6 +58,7 @@ def server(chromium, tmp_path_factory):
     env = server_env(var_dir)
     seed_database(env)
     proc, url = start_server(env, var_dir.parent / "streamlit.log")
+    SERVER["var_dir"] = var_dir   # tests that seed their own rows write to the server's database
     yield url
     stop_server(proc)
 

@@ -96,12 +96,14 @@ def suggestions_zh(browser, url: str) -> None:
     page.close()
 
 
-def _act(page, status: str, reason: str = "(not specified)") -> None:
+def _act(page, status: str, reason: str | None = None) -> None:
     """Move the pairing shown (the best-scored open one) to status, as an official would."""
     picked = page.get_by_label("Show pairing", exact=True).input_value()
-    choose(page, "Move to", status)
-    choose(page, "Reason", reason)
-    click_and_wait(page, page.get_by_role("button", name="Apply to the pairing shown"))
+    detail = page.locator(".st-key-review_detail")   # the bulk panel has boxes with the same labels
+    choose(detail, "Move to", status)
+    if reason:
+        choose(detail, "Reason (required)" if status == "rejected" else "Reason (optional)", reason)
+    click_and_wait(page, detail.get_by_role("button", name="Apply to the pairing shown"))
     if status in ("approved", "rejected"):  # it leaves the open queue: the next pairing is shown
         page.wait_for_function("""old => {
             const box = document.querySelector('input[aria-label="Show pairing"]');
@@ -122,8 +124,7 @@ def review_queue(browser, url: str) -> None:
     _act(page, "shortlisted")
     go_to(page, "Moderation")  # and back: a fresh page without the "updated" message
     go_to(page, "Review queue")
-    page.get_by_test_id("stExpander").get_by_text("Filters").click()  # fold the filters: more table in view
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(500)   # (the filters start folded: the list is in view)
     _save(page, "review-queue.png")
     page.close()
 

@@ -67,7 +67,7 @@ def server_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a test server: no MATCHER_* from the caller's shell, only what is set here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
     env.update(MATCHER_VAR_DIR=str(var_dir), MATCHER_ENCODER="fake", MATCHER_SEED_DEMO="false",
-               MATCHER_DEMO_ACCOUNTS="false", MATCHER_LANGUAGE="en", MATCHER_MIN_PAIR_SCORE="0.05",
+               MATCHER_DEMO_ACCOUNTS="false", MATCHER_LANGUAGE="en", MATCHER_MIN_PAIR_SCORE="0.05", MATCHER_SUGGESTION_FLOOR="0.0",
                MATCHER_DB_URL="", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
@@ -203,10 +203,12 @@ def choose(page, label: str, option: str, search: str | None = None) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     box = page.get_by_label(label, exact=True)
-    wanted = page.get_by_role("option").filter(has_text=option).first
+    # page may be a locator (a keyed container) to tell apart boxes with the same label; the options list
+    # is drawn at the document's end, outside any container
+    wanted = getattr(page, "page", page).get_by_role("option").filter(has_text=option).first
     for attempt in range(3):
         box.scroll_into_view_if_needed()
-        page.wait_for_timeout(250)
+        getattr(page, "page", page).wait_for_timeout(250)
         box.click()
         box.fill(search if search is not None else option)
         try:
@@ -217,4 +219,4 @@ def choose(page, label: str, option: str, search: str | None = None) -> None:
                 raise
             box.press("Escape")
     wanted.click()
-    wait_ready(page)
+    wait_ready(getattr(page, "page", page))
