@@ -4,7 +4,8 @@ Run with `streamlit run app.py`. Pages live in ui/, one module each; each checks
 """
 import streamlit as st
 
-from ui.auth_gate import account_box, current_account, navigation_pages
+from ui import session_cookie
+from ui.auth_gate import account_box, current_account, navigation_pages, open_wanted_page, remember_wanted_page
 from ui.i18n import language_switch, t
 from ui.resources import get_platform
 
@@ -12,7 +13,14 @@ st.set_page_config(page_title=t("app_title"), page_icon=":material/hub:", layout
 language_switch()
 platform = get_platform()
 account = current_account(platform)
-page = st.navigation(navigation_pages(account))
+if account is None:
+    remember_wanted_page()
+pages = navigation_pages(account)
+page = st.navigation(pages, position="sidebar" if account else "hidden")
+if account is not None:
+    open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run
+with st.sidebar:
+    session_cookie.write_pending()
 if account is not None:
     account_box(account)
 page.run()

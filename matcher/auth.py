@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from matcher.config import Settings
 from matcher.domain.records import Role
+from matcher.sessions import revoke_user_sessions
 from matcher.storage.schema import OfferingRow, ScenarioRow, User, utcnow
 from matcher.storage.store import Store, row_to_dict
 
@@ -161,6 +162,8 @@ def set_active(store: Store, user_id: int, active: bool, actor: str) -> None:
         if active:
             user.failed_logins, user.locked_until = 0, None
         store.audit(s, actor, "user", str(user_id), "activate" if active else "deactivate")
+    if not active:  # signed-in browsers of this account end now, not at their next idle timeout
+        revoke_user_sessions(store, user_id, "deactivated")
 
 
 def ensure_demo_accounts(store: Store, settings: Settings) -> list[Account]:

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
+    session_days: int = Field(7, description="Days a sign-in lasts at most (the browser cookie and the server-side session), idle timeout aside.")
     login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")
     login_lock_minutes: int = Field(15, description="Minutes an account stays locked after too many failed logins.")
 

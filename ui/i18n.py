@@ -18,6 +18,9 @@ TEXT: dict[str, dict[str, str]] = {
     "signed_in_as": {"zh": "已登录：{email}（{role}）", "en": "Signed in: {email} ({role})"},
     "logout": {"zh": "退出登录", "en": "Sign out"},
     "session_expired": {"zh": "会话已超时，请重新登录。", "en": "Your session has expired; please sign in again."},
+    "session_ended": {"zh": "您已退出登录（在其他标签页退出，或账号已停用），请重新登录。",
+                      "en": "You were signed out (in another tab, or the account was deactivated); please sign in again."},
+    "link_missing": {"zh": "链接中的对接 #{id} 不存在。", "en": "The linked pairing #{id} does not exist."},
     "not_signed_in": {"zh": "请先登录。", "en": "Please sign in first."},
     "refused": {"zh": "您的角色无权访问此页面。", "en": "Your role may not open this page."},
     "nav_enterprise": {"zh": "企业", "en": "Enterprise"},
@@ -272,11 +275,21 @@ def t(key: str, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def _language_to_url() -> None:
+    st.query_params["lang"] = st.session_state["lang"]
+
+
 def language_switch() -> None:
-    """The zh/en radio in the sidebar; its value lives in session_state['lang']."""
-    st.session_state.setdefault("lang", default_language())
+    """The zh/en radio in the sidebar; its value lives in session_state['lang'] and in the URL (?lang=), so a
+    reload, a new tab or a shared link opens in the same language."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else default_language()
+    # Page switches drop the query string; putting the language back on every run keeps the URL shareable.
+    if st.query_params.get("lang") != st.session_state["lang"]:
+        _language_to_url()
     st.sidebar.radio(TEXT["lang_label"]["zh"] + " / " + TEXT["lang_label"]["en"], LANGUAGES,
-                     format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True)
+                     format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True, on_change=_language_to_url)
 
 
 def enum_label(prefix: str, value) -> str:

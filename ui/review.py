@@ -6,6 +6,7 @@ from matcher.workflow import review
 from matcher.domain.records import PairingStatus, ReasonCode, Side
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
+from ui.links import share_pairing, with_linked_pairing
 from ui.resources import settings
 from ui.widgets import explanation, flash, md_escape, status_table
 
@@ -81,7 +82,7 @@ def render() -> None:
     for problem in st.session_state.pop("review_problems", []):
         st.error(problem)
     seen = st.session_state.get("review_versions", {})  # versions as shown in the previous run
-    pairings = review.list_pairings(platform.store, _filters())
+    pairings = with_linked_pairing(platform.store, review.list_pairings(platform.store, _filters()), "review_pick")
     st.session_state["review_versions"] = {p["id"]: p["version"] for p in pairings}
     if not pairings:
         st.info(t("review_empty"))
@@ -115,6 +116,7 @@ def render() -> None:
             _apply(platform, account, selected, versions)
         if right.button(t("apply_one"), key="review_apply_one", type="primary"):
             _apply(platform, account, [picked], versions)
+    share_pairing(picked)
     with st.container(border=True, key="review_detail"):
         _detail(platform, by_id[picked])
 

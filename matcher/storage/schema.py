@@ -117,3 +117,18 @@ class AuditLog(Base):
     to_status: Mapped[str | None] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Sessions and notifications (issue 9) -----------------------------------------------------------------
+
+class AuthSession(Base):
+    """A signed-in browser: the token's SHA-256 (never the token), its expiry, idle clock and revocation."""
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_why: Mapped[str | None] = mapped_column(String(30))
