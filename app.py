@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import session_cookie
 from ui.auth_gate import account_box, current_account, navigation_pages, open_wanted_page, remember_wanted_page
+from matcher.workflow.notifications import unread_count
 from ui.i18n import language_switch, t
 from ui.resources import get_platform
 
@@ -15,7 +16,7 @@ platform = get_platform()
 account = current_account(platform)
 if account is None:
     remember_wanted_page()
-pages = navigation_pages(account)
+pages = navigation_pages(account, unread_count(platform.store, account.id) if account else 0)
 page = st.navigation(pages, position="sidebar" if account else "hidden")
 if account is not None:
     open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run

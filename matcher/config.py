@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")
     session_minutes: int = Field(60, description="Idle minutes after which a signed-in session ends.")
     session_days: int = Field(7, description="Days a sign-in lasts at most (the browser cookie and the server-side session), idle timeout aside.")
+    smtp_url: str = Field("", description="SMTP server for notification e-mails (smtp://host:port, smtp://user:pass@host:587?starttls=true, smtps://host:465); empty = inbox only.")
+    mail_from: str = Field("noreply@matcher.local", description="Sender address of notification e-mails.")
+    mail_interval_seconds: float = Field(15.0, description="Seconds between two sends of the e-mail outbox (failed mails wait longer: 30 s doubling up to 1 h).")
+    public_url: str = Field("", description="Address of the app as users reach it (e.g. https://match.example.org), for links in e-mails; empty = no link.")
     login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")
     login_lock_minutes: int = Field(15, description="Minutes an account stays locked after too many failed logins.")
 

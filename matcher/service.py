@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import review
+from matcher.workflow import notifications, review
 from matcher.config import Settings
 from matcher.search.encoders import create_encoder
 from matcher.search.engine import OTHER, Engine
@@ -54,6 +54,8 @@ class Platform:
         """Validate and save one record (raises RecordValidationError naming each bad field)."""
         record = validate_record(side, data)
         [record_id] = self.store.add_records(side, [record], actor=actor, owner_id=owner_id, status=status)
+        if status == RecordStatus.PENDING:
+            notifications.submission_waiting(self.store, side, record_id)
         self._after_change(side, [record_id])
         return record_id
 
@@ -65,6 +67,7 @@ class Platform:
     def set_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
                    note: str | None = None, reason_code: str | None = None) -> None:
         self.store.set_record_status(side, record_id, status, actor, note=note, reason_code=reason_code)
+        notifications.record_status(self.store, side, record_id, status, note, reason_code)
         self._after_change(side, [record_id])
 
     def import_file(self, side: Side, source: Path | bytes, filename: str, actor: str,

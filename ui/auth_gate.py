@@ -32,6 +32,7 @@ PAGES = [
     ("ui/import_export.py", "page_import_export", ":material/upload_file:", "import-export", OFFICIALS),
     ("ui/dashboard.py", "page_dashboard", ":material/bar_chart:", "dashboard", OFFICIALS),
     ("ui/admin.py", "page_admin", ":material/group:", "admin", (Role.ADMIN,)),
+    ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}
 
@@ -145,8 +146,9 @@ def require_role(*roles: Role) -> tuple[Platform, Account]:
     return platform, account
 
 
-def navigation_pages(account: Account | None) -> dict[str, list] | list:
-    """st.Page objects for the account's role only; the sign-in page when nobody is signed in."""
+def navigation_pages(account: Account | None, unread: int = 0) -> dict[str, list] | list:
+    """st.Page objects for the account's role only; the sign-in page when nobody is signed in. The inbox's
+    title carries the unread count (the sidebar badge)."""
     if account is None:
         # A link to any page opens the sign-in form under that page's address (not "page not found"), so
         # remember_wanted_page can take the visitor there once signed in.
@@ -158,7 +160,8 @@ def navigation_pages(account: Account | None) -> dict[str, list] | list:
     for path, title, icon, url, roles in PAGES:
         if account.role in roles:
             section = "nav_admin" if roles == (Role.ADMIN,) else SECTION[account.role]
-            sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+            label = t(title) + (f" · {unread}" if url == "inbox" and unread else "")
+            sections.setdefault(t(section), []).append(st.Page(path, title=label, icon=icon, url_path=url))
     return sections
 
 

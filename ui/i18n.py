@@ -35,6 +35,26 @@ TEXT: dict[str, dict[str, str]] = {
     "page_import_export": {"zh": "导入导出", "en": "Import and export"},
     "page_dashboard": {"zh": "数据看板", "en": "Dashboard"},
     "page_admin": {"zh": "账号管理", "en": "Accounts"},
+    "page_inbox": {"zh": "消息", "en": "Inbox"},
+    "inbox_unread": {"zh": "{n} 条未读", "en": "{n} unread"},
+    "inbox_empty": {"zh": "暂无消息。", "en": "No messages yet."},
+    "inbox_mark_read": {"zh": "全部标为已读", "en": "Mark all as read"},
+    "inbox_new": {"zh": "新", "en": "new"},
+    "inbox_mail_settings": {"zh": "邮件通知设置", "en": "E-mail settings"},
+    "inbox_mail_off": {"zh": "系统未配置邮件服务器，消息只在此处显示。",
+                       "en": "No mail server is configured; messages appear here only."},
+    "inbox_mail_help": {"zh": "勾选的事件会同时发送邮件至 {email}。", "en": "Ticked events are also e-mailed to {email}."},
+    "inbox_save": {"zh": "保存设置", "en": "Save settings"},
+    "inbox_saved": {"zh": "设置已保存。", "en": "Settings saved."},
+    "inbox_open_pairing": {"zh": "对接 #{id}", "en": "Pairing #{id}"},
+    "event_record_published": {"zh": "记录已发布", "en": "Record published"},
+    "event_record_rejected": {"zh": "记录被驳回", "en": "Record rejected"},
+    "event_new_suggestion": {"zh": "新的推荐对接", "en": "New suggested match"},
+    "event_interest_received": {"zh": "对方表达意向", "en": "Interest from the other side"},
+    "event_pairing_approved": {"zh": "对接获批准", "en": "Pairing approved"},
+    "event_pairing_status": {"zh": "对接阶段变化", "en": "Pairing moved on"},
+    "event_submission_waiting": {"zh": "新提交待审核", "en": "New submission waiting"},
+    "event_interest_official": {"zh": "企业表达意向", "en": "Interest expressed"},
     # --- sign-in and registration
     "login_tab": {"zh": "登录", "en": "Sign in"},
     "register_tab": {"zh": "企业注册", "en": "Register an enterprise"},
@@ -290,6 +310,26 @@ def language_switch() -> None:
         _language_to_url()
     st.sidebar.radio(TEXT["lang_label"]["zh"] + " / " + TEXT["lang_label"]["en"], LANGUAGES,
                      format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True, on_change=_language_to_url)
+
+
+def format_datetime(value) -> str:
+    """A stored UTC time shown in the browser's time zone (when known), written the reader's way."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        zone = st.context.timezone
+        try:
+            value = value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone)) if isinstance(zone, str) else value
+        except (KeyError, ValueError):
+            pass
+        return (f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}" if lang() == "zh"
+                else f"{value.day} {value:%b %Y}, {value:%H:%M}")
+    return (f"{value.year}年{value.month}月{value.day}日" if lang() == "zh" else f"{value.day} {value:%b %Y}")
 
 
 def enum_label(prefix: str, value) -> str:

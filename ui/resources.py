@@ -8,6 +8,7 @@ import streamlit as st
 from matcher.auth import ensure_demo_accounts
 from matcher.config import Settings
 from matcher.service import Platform
+from matcher.workflow.mailer import MailWorker
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def _open(settings_json: str) -> Platform:
         ensure_demo_accounts(platform.store, s)
     elif not s.demo_accounts:
         ensure_demo_accounts(platform.store, s)  # turns existing demo accounts off
+    if s.smtp_url:  # one sender per process; mails of a stopped process stay in the outbox for the next
+        MailWorker(platform.store, s.smtp_url, s.mail_from, s.mail_interval_seconds).start()
     return platform
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from .support import OFFICIAL, shot, sign_in, wait_ready
+from .support import ENTERPRISE_D, OFFICIAL, choose, shot, sign_in, wait_ready
 
 try:
     from playwright.sync_api import expect
@@ -106,3 +106,35 @@ def test_the_language_choice_survives_a_reload(open_page):
     page.reload()
     wait_ready(page)
     expect(page.get_by_role("tab", name="Register an enterprise")).to_be_visible()
+
+
+def test_an_approval_reaches_the_enterprise_inbox_and_its_mailbox(open_page, smtp_server):
+    handler, _ = smtp_server
+    official = open_page()
+    sign_in(official, OFFICIAL)
+    choose(official, "Show pairing", "Solar cell surface defects", search="Solar cell")
+    detail = official.locator(".st-key-review_detail")
+    expect(detail).to_contain_text("Offering: Machine vision defect inspection")
+    choose(official, "Move to", "approved", search="approved")
+    official.get_by_role("button", name="Apply to the pairing shown").click()
+    expect(official.get_by_text("1 pairing(s) updated.")).to_be_visible()
+
+    enterprise = open_page()
+    sign_in(enterprise, ENTERPRISE_D)
+    nav = enterprise.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name=re.compile(r"^Inbox · \d+$"))).to_be_visible()    # the unread badge
+    nav.get_by_role("link", name=re.compile(r"^Inbox")).click()
+    wait_ready(enterprise)
+    entry = enterprise.locator("[class*='st-key-inbox_']").filter(has_text="Pairing approved").first
+    expect(entry).to_contain_text("Machine vision defect inspection")
+    expect(entry).to_contain_text("contact details are now visible")
+    shot(enterprise, "inbox_after_approval")
+
+    deadline = time.monotonic() + 30   # the app's mail sender runs every second
+    while time.monotonic() < deadline:
+        mails = [m for m in handler.messages if m["To"] == ENTERPRISE_D and "已获批准" in m["Subject"]]
+        if mails:
+            break
+        time.sleep(0.5)
+    assert mails, [(m["To"], m["Subject"]) for m in handler.messages]
+    assert "Machine vision defect inspection" in mails[0].get_content()
