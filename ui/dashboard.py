@@ -4,7 +4,7 @@ import streamlit as st
 
 from matcher.workflow import stats
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import enum_label, lang, t
+from ui.i18n import date_axis_format, enum_label, lang, t
 from ui.resources import settings
 from ui.widgets import status_table
 
@@ -33,14 +33,16 @@ def render() -> None:
             y=alt.Y("industry_name:N", title=t("col_industry"), sort="-x"),
             x=alt.X("count:Q", title=t("col_count")),
             color=alt.Color("side:N", title=t("col_side")),
-            tooltip=["industry_name", "side", "count"]), "dash_industry")
+            tooltip=[alt.Tooltip("industry_name:N", title=t("col_industry")), alt.Tooltip("side:N", title=t("col_side")),
+                     alt.Tooltip("count:Q", title=t("col_count"))]), "dash_industry")
     with right:
         st.subheader(t("chart_status"))
         df = stats.pairings_by_status(store)
         df["status"] = df["status"].map(lambda s: enum_label("pstatus", s))
         _chart(df[df["count"] > 0], alt.Chart(df).mark_bar().encode(
             x=alt.X("status:N", title=t("col_status"), sort=None),
-            y=alt.Y("count:Q", title=t("col_count")), tooltip=["status", "count"]), "dash_status")
+            y=alt.Y("count:Q", title=t("col_count")), tooltip=[alt.Tooltip("status:N", title=t("col_status")),
+                                                     alt.Tooltip("count:Q", title=t("col_count"))]), "dash_status")
 
     left, right = st.columns(2)
     with left:
@@ -55,9 +57,11 @@ def render() -> None:
         if not df.empty:
             df["status"] = df["status"].map(lambda s: enum_label("pstatus", s))
         _chart(df, alt.Chart(df).mark_bar().encode(
-            x=alt.X("yearmonthdate(date):T", title=t("col_date")),
+            x=alt.X("yearmonthdate(date):T", title=t("col_date"), axis=alt.Axis(format=date_axis_format())),
             y=alt.Y("sum(count):Q", title=t("col_count")),
-            color=alt.Color("status:N", title=t("col_status")), tooltip=["date", "status", "count"]), "dash_time")
+            color=alt.Color("status:N", title=t("col_status")), tooltip=[alt.Tooltip("yearmonthdate(date):T", title=t("col_date"), format=date_axis_format()),
+                     alt.Tooltip("status:N", title=t("col_status")), alt.Tooltip("count:Q", title=t("col_count"))]),
+               "dash_time")
 
     columns = {"id": "col_id", "title": "col_title", "organization": "col_org", "industry_name": "col_industry",
                "region": "col_region", "best_score": "col_best_score"}

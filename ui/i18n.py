@@ -98,6 +98,19 @@ TEXT: dict[str, dict[str, str]] = {
     "reason_other": {"zh": "其他", "en": "other"},
     "none_option": {"zh": "（未指定）", "en": "(not specified)"},
     "any_option": {"zh": "（全部）", "en": "(any)"},
+    "actor_engine": {"zh": "匹配引擎", "en": "matching engine"},
+    "actor_system": {"zh": "系统", "en": "system"},
+    "actor_demo": {"zh": "演示数据", "en": "demo data"},
+    "note_score": {"zh": "匹配度 {score}", "en": "score {score}"},
+    "action_suggest": {"zh": "系统推荐", "en": "suggested by the engine"},
+    "action_status": {"zh": "状态变更", "en": "status change"},
+    "action_interest_supply": {"zh": "供给方表达意向", "en": "interest (supply side)"},
+    "action_interest_demand": {"zh": "需求方表达意向", "en": "interest (demand side)"},
+    "action_create": {"zh": "创建", "en": "created"},
+    "action_update": {"zh": "修改", "en": "edited"},
+    "uploader_drop": {"zh": "将文件拖放到此处", "en": "Drag and drop a file here"},
+    "uploader_browse": {"zh": "选择文件", "en": "Browse files"},
+    "uploader_limit": {"zh": "单个文件不超过 {mb} MB · {types}", "en": "Up to {mb} MB per file · {types}"},
     "lang_zh": {"zh": "中文", "en": "Chinese"},
     "lang_en": {"zh": "英文", "en": "English"},
     # --- record fields
@@ -330,6 +343,17 @@ def format_datetime(value) -> str:
         return (f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}" if lang() == "zh"
                 else f"{value.day} {value:%b %Y}, {value:%H:%M}")
     return (f"{value.year}年{value.month}月{value.day}日" if lang() == "zh" else f"{value.day} {value:%b %Y}")
+
+
+def date_axis_format() -> str:
+    """d3 time format of chart date axes in the session's language (Vega's default is English)."""
+    return "%Y年%-m月%-d日" if lang() == "zh" else "%-d %b %Y"
+
+
+def field_label(field: str | None) -> str:
+    """A record field's form label (contact_email -> 联系邮箱 / Contact e-mail); unknown names stay as given."""
+    key = f"field_{field}"
+    return t(key) if key in TEXT else (field or "")
 
 
 def enum_label(prefix: str, value) -> str:

@@ -5,9 +5,9 @@ from matcher.io.exporting import export_rows
 from matcher.io.imports import UploadError, check_upload, export_bytes
 from matcher.domain.records import RecordValidationError, Side
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import TEXT, lang, t
+from ui.i18n import TEXT, field_label, lang, t
 from ui.resources import settings
-from ui.widgets import flash, status_table
+from ui.widgets import flash, localise_uploader, status_table
 
 KINDS = ["offerings", "scenarios", "pairings"]
 
@@ -17,6 +17,7 @@ def _import(platform, account) -> None:
     st.caption(t("import_rule"))
     side = st.radio(t("import_side"), list(Side), key="import_side", horizontal=True,
                     format_func=lambda s: t(f"side_{s.value}"))
+    localise_uploader(["csv", "xlsx"], settings().max_upload_mb)
     upload = st.file_uploader(t("upload"), type=["csv", "xlsx"], key="import_file")
     if not st.button(t("import_button"), key="import_submit", type="primary", disabled=upload is None):
         return
@@ -37,7 +38,7 @@ def _import(platform, account) -> None:
     except RecordValidationError as exc:
         bar.empty()
         st.error(t("import_failed", n=len(exc.errors)))
-        rows = [{"row": e.row, "field": e.field, "message": e.message(lang())} for e in exc.errors]
+        rows = [{"row": e.row, "field": field_label(e.field), "message": e.message(lang())} for e in exc.errors]
         st.dataframe(status_table(rows, {"row": "col_row", "field": "col_field", "message": "col_problem"}),
                      hide_index=True, key="import_errors")
         return

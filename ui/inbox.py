@@ -1,5 +1,6 @@
 """Page: the account's inbox (newest first, unread marked) and its per-event e-mail opt-outs."""
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from matcher.domain.records import Role
 from matcher.workflow import notifications
@@ -28,6 +29,14 @@ def _mail_settings(platform, account) -> None:
                 st.rerun()
 
 
+def _pairing_link(pairing_id: int) -> None:
+    label, params = t("inbox_open_pairing", id=pairing_id), {"pairing": pairing_id, "lang": lang()}
+    try:
+        st.page_link("ui/review.py", label=label, query_params=params, icon=":material/handshake:")
+    except StreamlitAPIException:  # the page runs outside the app's navigation (tests): a plain link
+        st.markdown(f"[{label}](review?pairing={pairing_id}&lang={lang()})")
+
+
 def render() -> None:
     platform, account = require_role(Role.ENTERPRISE, Role.OFFICIAL, Role.ADMIN)
     st.title(t("page_inbox"))
@@ -47,9 +56,7 @@ def render() -> None:
             st.markdown(f"{new}**{t('event_' + entry['event'])}** · {format_datetime(entry['created_at'])}")
             st.markdown(md_escape(notifications.render(entry["event"], entry["params"], lang())))
             if entry["params"].get("pairing") and account.role != Role.ENTERPRISE:
-                st.page_link("ui/review.py", label=t("inbox_open_pairing", id=entry["params"]["pairing"]),
-                             query_params={"pairing": entry["params"]["pairing"], "lang": lang()},
-                             icon=":material/handshake:")
+                _pairing_link(int(entry["params"]["pairing"]))
     _mail_settings(platform, account)
 
 

@@ -8,7 +8,7 @@ from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
 from ui.links import share_pairing, with_linked_pairing
 from ui.resources import settings
-from ui.widgets import explanation, flash, md_escape, status_table
+from ui.widgets import explanation, flash, history_rows, md_escape, status_table
 
 OPEN = [PairingStatus.SUGGESTED, PairingStatus.SHORTLISTED, PairingStatus.UNDER_REVIEW]
 ACTIONS = [PairingStatus.APPROVED, PairingStatus.REJECTED, PairingStatus.SHORTLISTED, PairingStatus.UNDER_REVIEW,
@@ -22,7 +22,8 @@ def _filters() -> review.PairingQuery:
                                format_func=lambda c: t("any_option") if c is None else industry_label(c))
         region = b.text_input(t("filter_region"), key="review_region")
         statuses = c.multiselect(t("filter_status"), list(PairingStatus), default=OPEN, key="review_status",
-                                 format_func=lambda s: enum_label("pstatus", s))
+                                 format_func=lambda s: enum_label("pstatus", s), placeholder=t("any_option"),
+                                 select_all=False)
         d, e, f = st.columns(3)
         min_score = d.slider(t("filter_min_score"), 0.0, 1.0, float(settings().min_pair_score), 0.01,
                              key="review_min_score")
@@ -64,11 +65,7 @@ def _detail(platform, pairing: dict) -> None:
     explanation(pairing["score"], pairing["channels"] or {}, pairing["reasons"] or [], pairing["matched_terms"] or [],
                 offering, lang(), key=f"review_{pairing['id']}")
     st.markdown(f"**{t('history')}**")
-    rows = review.history(platform.store, pairing["id"])
-    for row in rows:
-        row["from_status"] = enum_label("pstatus", row["from_status"]) if row["from_status"] else ""
-        row["to_status"] = enum_label("pstatus", row["to_status"]) if row["to_status"] else ""
-        row["reason_code"] = enum_label("reason", row["reason_code"]) if row["reason_code"] else ""
+    rows = history_rows(review.history(platform.store, pairing["id"]))
     st.dataframe(status_table(rows, {"at": "col_at", "actor": "col_actor", "action": "col_action",
                                      "from_status": "col_from", "to_status": "col_to",
                                      "reason_code": "col_reason", "note": "col_note"}),

@@ -28,6 +28,11 @@ TRANSITIONS: dict[P, set[P]] = {
 CONTACT_VISIBLE = {P.APPROVED, P.CONTACTED, P.PILOTING, P.DEPLOYED}
 
 
+def _label(status, lang: str) -> str:
+    """A status as users read it (error messages name statuses, never their codes)."""
+    return notifications.STATUS_LABELS[lang].get(str(status), str(status))
+
+
 class ReviewError(ValueError):
     """A pairing action that cannot be done, explained in both languages."""
 
@@ -84,11 +89,11 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
         if current.version != expected_version:
             raise ConcurrentChangeError(
                 f"Pairing {pairing_id} was changed by {current.reviewer or 'someone else'} meanwhile "
-                f"(now: {current.status}); reload and try again",
-                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{current.status}），请刷新后重试")
+                f"(now: {_label(current.status, 'en')}); reload and try again",
+                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{_label(current.status, 'zh')}），请刷新后重试")
         if to_status not in TRANSITIONS[P(current.status)]:
-            raise ReviewError(f"Cannot move a pairing from {current.status} to {to_status}",
-                              f"对接不能从 {current.status} 变为 {to_status}")
+            raise ReviewError(f"Cannot move a pairing from {_label(current.status, 'en')} to {_label(to_status, 'en')}",
+                              f"对接不能从“{_label(current.status, 'zh')}”变为“{_label(to_status, 'zh')}”")
         from_status = current.status
         done = s.execute(update(Pairing).where(Pairing.id == pairing_id, Pairing.version == expected_version)
                          .values(status=to_status, reviewer=actor, version=expected_version + 1,
