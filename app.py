@@ -10,7 +10,8 @@ from matcher.workflow.notifications import unread_count
 from ui.i18n import language_switch, t
 from ui.resources import get_platform
 
-st.set_page_config(page_title=t("app_title"), page_icon=":material/hub:", layout="wide")
+# An emoji favicon is drawn by the browser; a :material/...: icon would be fetched from fonts.gstatic.com.
+st.set_page_config(page_title=t("app_title"), page_icon="🤝", layout="wide")
 language_switch()
 platform = get_platform()
 account = current_account(platform)
