@@ -129,15 +129,14 @@ def localise_uploader(types: list[str], max_mb: int) -> None:
     200MB per file"); this style block replaces them with the session's language. Call once per page."""
     drop, browse = t("uploader_drop"), t("uploader_browse")
     limit = t("uploader_limit", mb=max_mb, types=", ".join(x.upper() for x in types))
+    zone = '[data-testid="stFileUploaderDropzone"]'
     css = (
-        '[data-testid="stFileUploaderDropzoneInstructions"] span, '
-        '[data-testid="stFileUploaderDropzoneInstructions"] small {font-size: 0 !important;}'
-        '[data-testid="stFileUploaderDropzoneInstructions"] span::after {content: "%s"; font-size: 1rem;}'
-        '[data-testid="stFileUploaderDropzoneInstructions"] small::after {content: "%s"; font-size: 0.85rem;}'
-        '[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] {font-size: 0 !important;}'
-        '[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after '
-        '{content: "%s"; font-size: 0.875rem;}'
-    ) % (_css_text(drop), _css_text(limit), _css_text(browse))
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0 !important;}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after '
+        f'{{content: "{_css_text(drop + " · " + limit)}"; font-size: 0.875rem;}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0 !important;}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after {{content: "{_css_text(browse)}"; font-size: 0.875rem;}}'
+    )
     st.html(f"<style>{css}</style>")
 
 
