@@ -93,10 +93,14 @@ def _first_open(key: str) -> Platform:
 def get_platform() -> Platform:
     """The process-wide platform. Reruns and page switches reuse it (model and indexes stay loaded)."""
     key = settings().model_dump_json()
+    # The same placeholder on every run, so the start-up box appearing once does not shift the page's
+    # elements between runs (a shift would make Streamlit redraw widgets such as tabs from scratch).
+    slot = st.empty()
     if key in _READY:
         platform = _open(key)
     else:
-        platform = _first_open(key)
+        with slot.container():
+            platform = _first_open(key)
         _READY.add(key)
     platform.catch_up()
     return platform
