@@ -39,3 +39,4 @@ def share_pairing(pairing_id: int | None) -> None:
     """Keep ?pairing= in step with the pairing on screen, so the address bar is a link to this view."""
     if pairing_id is not None and st.query_params.get("pairing") != str(pairing_id):
         st.query_params["pairing"] = str(pairing_id)
+        st.session_state["link_opened"] = pairing_id  # our own address, not a link to open: the pick stays
