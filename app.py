@@ -4,17 +4,27 @@ Run with `streamlit run app.py`. Pages live in ui/, one module each; each checks
 """
 import streamlit as st
 
-from ui.auth_gate import account_box, current_account, navigation_pages
+from ui import session_cookie
+from ui.auth_gate import account_box, current_account, navigation_pages, open_wanted_page, remember_wanted_page
+from matcher.workflow.notifications import unread_count
 from ui.i18n import language_switch, t
 from ui.resources import get_platform
 from ui.widgets import demo_banner
 
-st.set_page_config(page_title=t("app_title"), page_icon=":material/hub:", layout="wide")
+# An emoji favicon is drawn by the browser; a :material/...: icon would be fetched from fonts.gstatic.com.
+st.set_page_config(page_title=t("app_title"), page_icon="🤝", layout="wide")
 language_switch()
 platform = get_platform()
 demo_banner(platform.settings)
 account = current_account(platform)
-page = st.navigation(navigation_pages(account))
+if account is None:
+    remember_wanted_page()
+pages = navigation_pages(account, unread_count(platform.store, account.id) if account else 0)
+page = st.navigation(pages, position="sidebar" if account else "hidden")
+if account is not None:
+    open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run
+with st.sidebar:
+    session_cookie.write_pending()
 if account is not None:
     account_box(account)
 page.run()

@@ -19,6 +19,7 @@ from matcher import passwords
 from matcher.config import Settings
 from matcher.domain.records import Role
 from matcher.passwords import hash_password, verify_password  # noqa: F401  (re-exported)
+from matcher.sessions import revoke_user_sessions
 from matcher.storage.schema import User, utcnow
 from matcher.storage.store import Store, row_to_dict
 from matcher.throttle import LoginThrottles
@@ -240,3 +241,6 @@ def set_active(store: Store, user_id: int, active: bool, actor: str) -> None:
         if active:
             user.failed_logins, user.locked_until = 0, None
         store.audit(s, actor, "user", str(user_id), "activate" if active else "deactivate")
+    if not active:  # signed-in browsers of this account end now, not at their next idle timeout
+        revoke_user_sessions(store, user_id, "deactivated")
+

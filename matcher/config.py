@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     case_lift_max: float = Field(0.08, description="Largest relative lift for a supplier that solved a similar past case (times the case's similarity); 0 = off.")
     case_min_similarity: float = Field(0.2, description="A past case counts as similar to a scenario (shown beside suggestions, lifts its supplier) from this score.")
     demonstration_budget_wan: float = Field(3000.0, description="Support budget for demonstration projects per year, in 万元; approvals beyond what is left are refused.")
+    session_days: int = Field(7, description="Days a sign-in lasts at most (the browser cookie and the server-side session), idle timeout aside.")
+    smtp_url: str = Field("", description="SMTP server for notification e-mails (smtp://host:port, smtp://user:pass@host:587?starttls=true, smtps://host:465); empty = inbox only.")
+    mail_from: str = Field("noreply@matcher.local", description="Sender address of notification e-mails.")
+    mail_interval_seconds: float = Field(15.0, description="Seconds between two sends of the e-mail outbox (failed mails wait longer: 30 s doubling up to 1 h).")
+    public_url: str = Field("", description="Address of the app as users reach it (e.g. https://match.example.org), for links in e-mails; empty = no link.")
 
     @property
     def database_url(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import duplicates, learning, organisations, review
+from matcher.workflow import duplicates, learning, notifications, organisations, review
 from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
 from matcher.search import evidence
@@ -107,6 +107,8 @@ class Platform:
         record = validate_record(side, data)
         [record_id] = self.store.add_records(side, [record], actor=actor, owner_id=owner_id, status=status)
         organisations.link_records(self.store, side, [record_id], actor=actor)
+        if status == RecordStatus.PENDING:
+            notifications.submission_waiting(self.store, side, record_id)
         self._after_change(side, [record_id])
         return record_id
 
@@ -118,6 +120,7 @@ class Platform:
     def set_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
                    note: str | None = None, reason_code: str | None = None) -> None:
         self.store.set_record_status(side, record_id, status, actor, note=note, reason_code=reason_code)
+        notifications.record_status(self.store, side, record_id, status, note, reason_code)
         self._after_change(side, [record_id])
 
     def import_file(self, side: Side, source: Path | bytes, filename: str, actor: str,

@@ -88,7 +88,10 @@ def accounts(platform):
 
 
 def open_app(page: str = "app.py", account=None, lang: str = "en"):
-    """An AppTest of app.py (or a page file run on its own), signed in as account when given, not yet run."""
+    """An AppTest of app.py (or a page file run on its own), signed in as account when given, not yet run.
+
+    Signed in means what the sign-in form leaves behind: the account id, the time, and a live server-side
+    session token (matcher/sessions.py) for the test's database."""
     import time
 
     from streamlit.testing.v1 import AppTest
@@ -98,7 +101,18 @@ def open_app(page: str = "app.py", account=None, lang: str = "en"):
     if account is not None:
         at.session_state["auth_user_id"] = account.id
         at.session_state["auth_last_seen"] = time.time()
+        at.session_state["auth_token"] = session_token(account)
     return at
+
+
+def session_token(account) -> str:
+    """A live session token for account in the database of the current test settings."""
+    import datetime as dt
+
+    from matcher.sessions import create_session
+    from ui.resources import get_platform
+
+    return create_session(get_platform().store, account.id, dt.timedelta(days=1))
 
 
 def merge_stress_report(key: str, figures: dict) -> None:

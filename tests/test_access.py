@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from google.protobuf import text_format
 
-from conftest import OFFERINGS, SCENARIOS, open_app
+from conftest import OFFERINGS, SCENARIOS, open_app, session_token
 from matcher.workflow import review
 from matcher.auth import Account, create_user, set_active
 from matcher.domain.records import PairingStatus, RecordStatus, Role, Side
@@ -118,7 +118,12 @@ def _tampered_sessions(accounts, platform) -> list[tuple[str, dict, bool]]:
     now = time.time()
     return [
         ("role keys, anonymous", _forged_roles(admin), False),
-        ("role keys, enterprise", {**_forged_roles(admin), "auth_user_id": ent.id, "auth_last_seen": now}, True),
+        ("role keys, enterprise", {**_forged_roles(admin), "auth_user_id": ent.id, "auth_last_seen": now,
+                                   "auth_token": session_token(ent)}, True),
+        ("enterprise id, admin's token", {"auth_user_id": ent.id, "auth_last_seen": now,
+                                          "auth_token": session_token(admin)}, False),
+        ("admin id, token forged", {"auth_user_id": admin.id, "auth_last_seen": now,
+                                    "auth_token": "x" * 43 + "." + "y" * 43}, False),
         ("official id, stale last_seen", {"auth_user_id": official.id, "auth_last_seen": now - 86400}, False),
         ("admin id, stale last_seen", {"auth_user_id": admin.id, "auth_last_seen": now - 3601}, False),
         ("admin id, last_seen in the future", {"auth_user_id": admin.id, "auth_last_seen": now + 10 ** 9}, False),

@@ -1,18 +1,25 @@
 """Who is signed in: session timeout, the role check every page makes, and the navigation each role sees."""
 from __future__ import annotations
 
+import datetime as dt
 import time
+from urllib.parse import urlparse
 
 import streamlit as st
 
 from matcher.auth import Account, get_account
+from matcher.sessions import create_session, revoke_session, verify_session
 from matcher.domain.records import Role
 from matcher.service import Platform
 from ui.i18n import enum_label, t
 from ui.resources import get_platform, settings
+from ui import session_cookie
 from ui.widgets import md_escape
 
-USER_KEY, SEEN_KEY = "auth_user_id", "auth_last_seen"
+USER_KEY, SEEN_KEY, TOKEN_KEY = "auth_user_id", "auth_last_seen", "auth_token"
+WANTED_KEY, COOKIE_TRIED_KEY = "auth_wanted", "auth_cookie_tried"
+# Query parameters a shared link may carry through sign-in (digits only): the pairing a page opens on.
+LINK_PARAMS = ("pairing",)
 KEEP_ON_SIGN_OUT = {"lang"}
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
 
@@ -32,45 +39,108 @@ PAGES = [
     ("ui/demonstration.py", "page_demonstration", ":material/emoji_events:", "demonstration",
      (Role.ENTERPRISE, *OFFICIALS)),
     ("ui/case_library.py", "page_cases", ":material/library_books:", "cases", (Role.ENTERPRISE, *OFFICIALS)),
+    ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}
 
 
-def sign_in(account: Account) -> None:
+def sign_in(platform: Platform, account: Account) -> None:
+    """Start a server-side session for account and have the browser keep its token in a cookie."""
+    days = settings().session_days
+    token = create_session(platform.store, account.id, dt.timedelta(days=days))
     st.session_state[USER_KEY] = account.id
     st.session_state[SEEN_KEY] = time.time()
+    st.session_state[TOKEN_KEY] = token
+    session_cookie.remember(token, days * 86400)
 
 
-def sign_out() -> None:
-    """End the session in this tab: every key goes (the last user's drafts, picks, filters and messages), so
-    whoever signs in next starts clean; only the language choice stays."""
+def sign_out(platform: Platform | None = None) -> None:
+    """End this browser's session: revoked on the server (every tab sharing the cookie ends with it), and every
+    key of this tab goes (the last user's drafts, picks, filters and messages), so whoever signs in next
+    starts clean; only the language choice stays."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is not None:
+        if platform is not None:
+            revoke_session(platform.store, token)
+        session_cookie.forget()
     for key in list(st.session_state.keys()):
         if key not in KEEP_ON_SIGN_OUT:
             del st.session_state[key]
 
 
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=settings().session_minutes)
+
+
+def _from_cookie(platform: Platform) -> Account | None:
+    """A reload, a new tab or a pasted link: resume the session whose token the browser sent (once per
+    Streamlit session, so a refused cookie is not checked again on every run)."""
+    token = session_cookie.from_browser()
+    if token is None or st.session_state.get(COOKIE_TRIED_KEY) == token:
+        return None
+    st.session_state[COOKIE_TRIED_KEY] = token
+    info = verify_session(platform.store, token, _idle())
+    account = get_account(platform.store, info.user_id) if info else None
+    if account is None:
+        session_cookie.forget()
+        return None
+    st.session_state[USER_KEY] = account.id
+    st.session_state[SEEN_KEY] = time.time()
+    st.session_state[TOKEN_KEY] = token
+    return account
+
+
 def current_account(platform: Platform) -> Account | None:
     """The signed-in account, re-read from the database on every run: the role in the database is the only
-    role that counts (a value planted in session_state grants nothing). Ends idle sessions."""
+    role that counts (a value planted in session_state grants nothing), and the session token must still be
+    live on the server (sign-out elsewhere, deactivation, expiry). Ends idle sessions."""
     user_id, seen = st.session_state.get(USER_KEY), st.session_state.get(SEEN_KEY)
     if user_id is None:
-        return None
+        return _from_cookie(platform)
     now = time.time()
     # sign_in writes an int id and a past time; anything else (a string or bool id, a malformed time, a time
     # in the future that would never expire) was not written by it and grants nothing.
     if type(user_id) is not int or type(seen) not in (int, float) or seen > now + 60:
-        sign_out()
+        sign_out(platform)
         return None
     if now - seen > settings().session_minutes * 60:
-        sign_out()
+        sign_out(platform)
         st.session_state["auth_expired"] = True
+        return None
+    info = verify_session(platform.store, st.session_state.get(TOKEN_KEY), _idle())
+    if info is None or info.user_id != user_id:  # signed out in another tab, expired, or never signed in
+        had_token = TOKEN_KEY in st.session_state
+        sign_out(platform)
+        st.session_state["auth_ended"] = had_token
         return None
     account = get_account(platform.store, user_id)
     if account is None:  # deleted or deactivated meanwhile
-        sign_out()
+        sign_out(platform)
         return None
     st.session_state[SEEN_KEY] = time.time()
     return account
+
+
+def remember_wanted_page() -> None:
+    """Signed out on a link to a page (or one pairing): keep where it pointed, to open it after sign-in."""
+    url = st.context.url
+    path = urlparse(url if isinstance(url, str) else "").path.rstrip("/").rsplit("/", 1)[-1]
+    if path not in {p[3] for p in PAGES}:
+        return
+    params = {k: st.query_params[k] for k in LINK_PARAMS if str(st.query_params.get(k, "")).isdigit()}
+    st.session_state[WANTED_KEY] = (path, params)
+
+
+def open_wanted_page(pages: dict[str, list] | list) -> None:
+    """After sign-in: switch to the page the link pointed at, if this role has it (else stay on the start)."""
+    wanted = st.session_state.pop(WANTED_KEY, None)
+    if not wanted:
+        return
+    path, params = wanted
+    flat = [p for group in (pages.values() if isinstance(pages, dict) else [pages]) for p in group]
+    target = next((p for p in flat if p.url_path == path), None)
+    if target is not None:
+        st.switch_page(target, query_params={**params, "lang": st.session_state.get("lang", "zh")})
 
 
 def require_role(*roles: Role) -> tuple[Platform, Account]:
@@ -86,15 +156,22 @@ def require_role(*roles: Role) -> tuple[Platform, Account]:
     return platform, account
 
 
-def navigation_pages(account: Account | None) -> dict[str, list] | list:
-    """st.Page objects for the account's role only; the sign-in page when nobody is signed in."""
+def navigation_pages(account: Account | None, unread: int = 0) -> dict[str, list] | list:
+    """st.Page objects for the account's role only; the sign-in page when nobody is signed in. The inbox's
+    title carries the unread count (the sidebar badge)."""
     if account is None:
-        return [st.Page("ui/login.py", title=t("page_login"), icon=":material/login:", url_path="login")]
+        # A link to any page opens the sign-in form under that page's address (not "page not found"), so
+        # remember_wanted_page can take the visitor there once signed in.
+        return [st.Page("ui/login.py", title=t("page_login"), icon=":material/login:", url_path="login",
+                        default=True),
+                *(st.Page("ui/login.py", title=t("page_login"), icon=":material/login:", url_path=url)
+                  for _, _, _, url, _ in PAGES)]
     sections: dict[str, list] = {}
     for path, title, icon, url, roles in PAGES:
         if account.role in roles:
             section = "nav_admin" if roles == (Role.ADMIN,) else SECTION[account.role]
-            sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+            label = t(title) + (f" · {unread}" if url == "inbox" and unread else "")
+            sections.setdefault(t(section), []).append(st.Page(path, title=label, icon=icon, url_path=url))
     return sections
 
 
@@ -102,5 +179,5 @@ def account_box(account: Account) -> None:
     """Sidebar: who is signed in, and the sign-out button."""
     st.sidebar.caption(t("signed_in_as", email=md_escape(account.email), role=enum_label("role", account.role)))
     if st.sidebar.button(t("logout"), key="logout", icon=":material/logout:"):
-        sign_out()
+        sign_out(get_platform())
         st.rerun()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from matcher.workflow import stats
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import enum_label, lang, t
+from ui.i18n import date_axis_format, enum_label, lang, t
 from ui.resources import settings
 from ui.widgets import status_table
 
@@ -96,10 +96,10 @@ def render() -> None:
             df = stats.pairings_over_time(store)
             df["status"] = df["status"].map(lambda s: enum_label("pstatus", s))
             _chart(df, alt.Chart(df).mark_bar().encode(
-                x=alt.X("yearmonthdate(date):T", title=t("col_date")),
+                x=alt.X("yearmonthdate(date):T", title=t("col_date"), axis=alt.Axis(format=date_axis_format())),
                 y=alt.Y("sum(count):Q", title=t("col_count")),
                 color=alt.Color("status:N", title=t("col_status")),
-                tooltip=[alt.Tooltip("yearmonthdate(date):T", title=t("col_date")),
+                tooltip=[alt.Tooltip("yearmonthdate(date):T", title=t("col_date"), format=date_axis_format()),
                          alt.Tooltip("status:N", title=t("col_status")),
                          alt.Tooltip("count:Q", title=t("col_count"))]), "dash_time")
 

@@ -15,10 +15,21 @@ TEXT: dict[str, dict[str, str]] = {
     "app_title": {"zh": "常州技术供需对接平台", "en": "Changzhou Technology Matchmaking"},
     "lang_label": {"zh": "语言", "en": "Language"},
     "loading": {"zh": "正在加载模型和索引……", "en": "Loading the model and indexes…"},
+    "start_title": {"zh": "正在启动……", "en": "Starting…"},
+    "start_db": {"zh": "打开数据库", "en": "Opening the database"},
+    "start_model": {"zh": "加载语言模型 {model}", "en": "Loading the language model {model}"},
+    "start_index": {"zh": "核对索引：{n} 条记录（新记录需要计算向量）", "en": "Checking the indexes: {n} records (new ones are embedded)"},
+    "start_seed": {"zh": "首次启动：载入演示数据", "en": "First start: loading the demo data"},
+    "start_seed_progress": {"zh": "演示数据：{pct}%", "en": "Demo data: {pct}%"},
+    "start_done": {"zh": "已就绪", "en": "Ready"},
+    "start_failed": {"zh": "启动失败", "en": "Start failed"},
     "seeding": {"zh": "首次启动：正在载入演示数据……", "en": "First start: loading the demo data…"},
     "signed_in_as": {"zh": "已登录：{email}（{role}）", "en": "Signed in: {email} ({role})"},
     "logout": {"zh": "退出登录", "en": "Sign out"},
     "session_expired": {"zh": "会话已超时，请重新登录。", "en": "Your session has expired; please sign in again."},
+    "session_ended": {"zh": "您已退出登录（在其他标签页退出，或账号已停用），请重新登录。",
+                      "en": "You were signed out (in another tab, or the account was deactivated); please sign in again."},
+    "link_missing": {"zh": "链接中的对接 #{id} 不存在。", "en": "The linked pairing #{id} does not exist."},
     "not_signed_in": {"zh": "请先登录。", "en": "Please sign in first."},
     "refused": {"zh": "您的角色无权访问此页面。", "en": "Your role may not open this page."},
     "nav_enterprise": {"zh": "企业", "en": "Enterprise"},
@@ -33,6 +44,26 @@ TEXT: dict[str, dict[str, str]] = {
     "page_import_export": {"zh": "导入导出", "en": "Import and export"},
     "page_dashboard": {"zh": "数据看板", "en": "Dashboard"},
     "page_admin": {"zh": "账号管理", "en": "Accounts"},
+    "page_inbox": {"zh": "消息", "en": "Inbox"},
+    "inbox_unread": {"zh": "{n} 条未读", "en": "{n} unread"},
+    "inbox_empty": {"zh": "暂无消息。", "en": "No messages yet."},
+    "inbox_mark_read": {"zh": "全部标为已读", "en": "Mark all as read"},
+    "inbox_new": {"zh": "新", "en": "new"},
+    "inbox_mail_settings": {"zh": "邮件通知设置", "en": "E-mail settings"},
+    "inbox_mail_off": {"zh": "系统未配置邮件服务器，消息只在此处显示。",
+                       "en": "No mail server is configured; messages appear here only."},
+    "inbox_mail_help": {"zh": "勾选的事件会同时发送邮件至 {email}。", "en": "Ticked events are also e-mailed to {email}."},
+    "inbox_save": {"zh": "保存设置", "en": "Save settings"},
+    "inbox_saved": {"zh": "设置已保存。", "en": "Settings saved."},
+    "inbox_open_pairing": {"zh": "对接 #{id}", "en": "Pairing #{id}"},
+    "event_record_published": {"zh": "记录已发布", "en": "Record published"},
+    "event_record_rejected": {"zh": "记录被驳回", "en": "Record rejected"},
+    "event_new_suggestion": {"zh": "新的推荐对接", "en": "New suggested match"},
+    "event_interest_received": {"zh": "对方表达意向", "en": "Interest from the other side"},
+    "event_pairing_approved": {"zh": "对接获批准", "en": "Pairing approved"},
+    "event_pairing_status": {"zh": "对接阶段变化", "en": "Pairing moved on"},
+    "event_submission_waiting": {"zh": "新提交待审核", "en": "New submission waiting"},
+    "event_interest_official": {"zh": "企业表达意向", "en": "Interest expressed"},
     # --- sign-in and registration
     "login_tab": {"zh": "登录", "en": "Sign in"},
     "register_tab": {"zh": "企业注册", "en": "Register an enterprise"},
@@ -100,6 +131,19 @@ TEXT: dict[str, dict[str, str]] = {
     "reason_other": {"zh": "其他", "en": "other"},
     "none_option": {"zh": "（未指定）", "en": "(not specified)"},
     "any_option": {"zh": "（全部）", "en": "(any)"},
+    "actor_engine": {"zh": "匹配引擎", "en": "matching engine"},
+    "actor_system": {"zh": "系统", "en": "system"},
+    "actor_demo": {"zh": "演示数据", "en": "demo data"},
+    "note_score": {"zh": "匹配度 {score}", "en": "score {score}"},
+    "action_suggest": {"zh": "系统推荐", "en": "suggested by the engine"},
+    "action_status": {"zh": "状态变更", "en": "status change"},
+    "action_interest_supply": {"zh": "供给方表达意向", "en": "interest (supply side)"},
+    "action_interest_demand": {"zh": "需求方表达意向", "en": "interest (demand side)"},
+    "action_create": {"zh": "创建", "en": "created"},
+    "action_update": {"zh": "修改", "en": "edited"},
+    "uploader_drop": {"zh": "将文件拖放到此处", "en": "Drag and drop a file here"},
+    "uploader_browse": {"zh": "选择文件", "en": "Browse files"},
+    "uploader_limit": {"zh": "单个文件不超过 {mb} MB · {types}", "en": "Up to {mb} MB per file · {types}"},
     "lang_zh": {"zh": "中文", "en": "Chinese"},
     "lang_en": {"zh": "英文", "en": "English"},
     # --- record fields
@@ -338,11 +382,52 @@ def t(key: str, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def _language_to_url() -> None:
+    st.query_params["lang"] = st.session_state["lang"]
+
+
 def language_switch() -> None:
-    """The zh/en radio in the sidebar; its value lives in session_state['lang']."""
-    st.session_state.setdefault("lang", default_language())
+    """The zh/en radio in the sidebar; its value lives in session_state['lang'] and in the URL (?lang=), so a
+    reload, a new tab or a shared link opens in the same language."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else default_language()
+    # Page switches drop the query string; putting the language back on every run keeps the URL shareable.
+    if st.query_params.get("lang") != st.session_state["lang"]:
+        _language_to_url()
     st.sidebar.radio(TEXT["lang_label"]["zh"] + " / " + TEXT["lang_label"]["en"], LANGUAGES,
-                     format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True)
+                     format_func=LANGUAGE_NAMES.get, key="lang", horizontal=True, on_change=_language_to_url)
+
+
+def format_datetime(value) -> str:
+    """A stored UTC time shown in the browser's time zone (when known), written the reader's way."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        zone = st.context.timezone
+        try:
+            value = value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone)) if isinstance(zone, str) else value
+        except (KeyError, ValueError):
+            pass
+        return (f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}" if lang() == "zh"
+                else f"{value.day} {value:%b %Y}, {value:%H:%M}")
+    return (f"{value.year}年{value.month}月{value.day}日" if lang() == "zh" else f"{value.day} {value:%b %Y}")
+
+
+def date_axis_format() -> str:
+    """d3 time format of chart date axes in the session's language (Vega's default is English)."""
+    return "%Y年%-m月%-d日" if lang() == "zh" else "%-d %b %Y"
+
+
+def field_label(field: str | None) -> str:
+    """A record field's form label (contact_email -> 联系邮箱 / Contact e-mail); unknown names stay as given."""
+    key = f"field_{field}"
+    return t(key) if key in TEXT else (field or "")
 
 
 def enum_label(prefix: str, value) -> str:

@@ -7,10 +7,10 @@ from matcher.io.exporting import KINDS, export_file
 from matcher.io.imports import UploadError, check_upload
 from matcher.io.templates import template_xlsx
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import TEXT, lang, t
+from ui.i18n import TEXT, field_label, lang, t
 from ui.page_state import relabel_on_language_change
 from ui.resources import settings
-from ui.widgets import flash, status_table
+from ui.widgets import flash, localise_uploader, status_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGETS = [RecordStatus.PENDING, RecordStatus.PUBLISHED]
@@ -65,7 +65,7 @@ def _import(platform, account) -> None:
     except RecordValidationError as exc:
         bar.empty()
         st.error(t("import_failed", n=len(exc.errors)))
-        rows = [{"row": e.row, "field": e.field, "message": e.message(lang())} for e in exc.errors]
+        rows = [{"row": e.row, "field": field_label(e.field), "message": e.message(lang())} for e in exc.errors]
         st.dataframe(status_table(rows, {"row": "col_row", "field": "col_field", "message": "col_problem"}),
                      hide_index=True, key="import_errors")
         return

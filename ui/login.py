@@ -19,7 +19,7 @@ def _login(platform) -> None:
         except AuthError as exc:
             st.error(exc.message(lang()))
             return
-        sign_in(account)
+        sign_in(platform, account)
         st.rerun()
 
 
@@ -58,6 +58,8 @@ def render() -> None:
     st.title(t("app_title"))
     if st.session_state.pop("auth_expired", False):
         st.info(t("session_expired"))
+    elif st.session_state.pop("auth_ended", False):
+        st.info(t("session_ended"))
     flash("login_flash")
     login_tab, register_tab = st.tabs([t("login_tab"), t("register_tab")])
     with login_tab:

@@ -8,6 +8,7 @@ from matcher.workflow import indicator_queue, queue, review
 from ui import pairing_detail
 from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang, t
+from ui.links import share_pairing, with_linked_pairing
 from ui.page_state import relabel_on_language_change
 from ui.resources import settings
 from ui.widgets import md_escape
@@ -158,7 +159,8 @@ def render() -> None:
     result = queue.search(platform.store, query)
     a, b = st.columns(2)
     # Indicator filter and sort apply to the page shown (the checks are computed, not stored).
-    pairings = indicator_queue.arrange(indicator_queue.with_indicator_counts(platform.store, result.rows),
+    rows = with_linked_pairing(platform.store, result.rows, "review_pick")   # ?pairing=ID opens that pairing
+    pairings = indicator_queue.arrange(indicator_queue.with_indicator_counts(platform.store, rows),
                                        only_all_met=a.checkbox(t("filter_all_met"), key="review_all_met"),
                                        by_met=b.checkbox(t("sort_by_met"), key="review_by_met"))
     st.session_state["review_versions"] = {p["id"]: p["version"] for p in pairings}
@@ -191,6 +193,7 @@ def render() -> None:
                           format_func=lambda i: f"#{i} · {by_id[i]['score']:.2f} · {by_id[i]['scenario_title']}"
                                                 f" ↔ {by_id[i]['offering_title']}")
     pairing = by_id[picked]
+    share_pairing(picked)   # the address bar is a link to this pairing
     with st.container(border=True, key="review_detail"):
         pairing_detail.show(platform, pairing)
         st.markdown(f"**{t('decide_header')}**")

@@ -7,12 +7,13 @@ directive (:red[...]), an emoji/icon shortcode or LaTeX. Only our own markup is 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
 import streamlit as st
 
-from ui.i18n import enum_label, industry_label, t
+from ui.i18n import enum_label, format_datetime, industry_label, t
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -122,9 +123,57 @@ def explanation(score: float, channels: dict, reasons: list, terms: list[str], c
 
 
 def status_table(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    """A DataFrame with translated headers (columns maps field -> i18n key); cells stay plain text."""
-    df = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+    """A DataFrame with translated headers (columns maps field -> i18n key); cells stay plain text, times are
+    written the reader's way, and an empty cell is empty (not Streamlit's English "None")."""
+    df = pd.DataFrame([{c: _cell(r.get(c)) for c in columns} for r in rows], columns=list(columns))
     return df.rename(columns={c: t(k) for c, k in columns.items()})
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return format_datetime(value)
+    return value
+
+
+def history_rows(rows: list[dict]) -> list[dict]:
+    """Audit rows as readers see them: statuses, reasons, actions and system actors as labels, the engine's
+    "score 0.412" note in the reader's language, times localised (status_table does the times)."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        row["from_status"] = enum_label("pstatus", row["from_status"]) if row.get("from_status") else ""
+        row["to_status"] = enum_label("pstatus", row["to_status"]) if row.get("to_status") else ""
+        row["reason_code"] = enum_label("reason", row["reason_code"]) if row.get("reason_code") else ""
+        row["action"] = enum_label("action", row["action"])
+        if row.get("actor") in ("engine", "system", "demo"):
+            row["actor"] = t(f"actor_{row['actor']}")
+        score = re.fullmatch(r"score (\d+\.\d+)", row.get("note") or "")
+        if score:
+            row["note"] = t("note_score", score=score.group(1))
+        out.append(row)
+    return out
+
+
+def localise_uploader(types: list[str], max_mb: int) -> None:
+    """Streamlit's file uploader has fixed English texts ("Drag and drop file here", "Browse files", "Limit
+    200MB per file"); this style block replaces them with the session's language. Call once per page."""
+    drop, browse = t("uploader_drop"), t("uploader_browse")
+    limit = t("uploader_limit", mb=max_mb, types=", ".join(x.upper() for x in types))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    css = (
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0 !important;}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after '
+        f'{{content: "{_css_text(drop + " · " + limit)}"; font-size: 0.875rem;}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0 !important;}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after {{content: "{_css_text(browse)}"; font-size: 0.875rem;}}'
+    )
+    st.html(f"<style>{css}</style>")
+
+
+def _css_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def pick_record(pairs: list[tuple], rows: list[dict], columns: dict[str, str], key: str,

@@ -11,6 +11,7 @@ from matcher.domain.records import PairingStatus as P
 from matcher.domain.records import REJECTION_REASONS, ReasonCode
 from matcher.storage.schema import AuditLog, OfferingRow, Pairing, ScenarioRow, utcnow
 from matcher.storage.store import Store, row_to_dict
+from matcher.workflow import notifications
 
 # Where a pairing may go from each status. Rejected pairings can be reopened for review.
 TRANSITIONS: dict[P, set[P]] = {
@@ -32,6 +33,11 @@ REASONS: dict[P, tuple[ReasonCode, ...]] = {
 }
 # Statuses at or after approval: contact details are visible to both parties from here on.
 CONTACT_VISIBLE = {P.APPROVED, P.CONTACTED, P.PILOTING, P.DEPLOYED}
+
+
+def _label(status, lang: str) -> str:
+    """A status as users read it (error messages name statuses, never their codes)."""
+    return notifications.STATUS_LABELS[lang].get(str(status), str(status))
 
 
 class ReviewError(ValueError):
@@ -69,6 +75,7 @@ def save_suggestions(store: Store, suggestions: list[Suggestion], min_score: flo
                 s.flush()
                 store.audit(s, "engine", "pairing", str(pairing.id), "suggest", to_status=P.SUGGESTED,
                             note=f"score {sug.score:.3f}")
+                notifications.notify_pairing_parties(s, pairing, "new_suggestion", score=f"{sug.score:.2f}")
                 new += 1
             elif existing.status == P.SUGGESTED:
                 for key, value in fields.items():
@@ -99,12 +106,12 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
         if current.version != expected_version:
             raise ConcurrentChangeError(
                 f"Pairing {pairing_id} was changed by {current.reviewer or 'someone else'} meanwhile "
-                f"(now: {current.status}); reload and try again",
-                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{current.status}），请刷新后重试",
+                f"(now: {_label(current.status, 'en')}); reload and try again",
+                f"对接 {pairing_id} 已被 {current.reviewer or '他人'} 修改（当前：{_label(current.status, 'zh')}），请刷新后重试",
                 "stale", id=pairing_id, who=current.reviewer or "", status=current.status)
         if to_status not in TRANSITIONS[P(current.status)]:
-            raise ReviewError(f"Cannot move a pairing from {current.status} to {to_status}",
-                              f"对接不能从 {current.status} 变为 {to_status}", "illegal",
+            raise ReviewError(f"Cannot move a pairing from {_label(current.status, 'en')} to {_label(to_status, 'en')}",
+                              f"对接不能从“{_label(current.status, 'zh')}”变为“{_label(to_status, 'zh')}”", "illegal",
                               from_status=current.status, to_status=str(to_status))
         from_status = current.status
         done = s.execute(update(Pairing).where(Pairing.id == pairing_id, Pairing.version == expected_version)
@@ -116,6 +123,8 @@ def transition(store: Store, pairing_id: int, to_status: P, actor: str, expected
                                         f"对接 {pairing_id} 已被他人修改，请刷新后重试")
         store.audit(s, actor, "pairing", str(pairing_id), "status", from_status=from_status,
                     to_status=to_status, reason_code=str(reason_code) if reason_code else None, note=note)
+        event = "pairing_approved" if to_status == P.APPROVED else "pairing_status"
+        notifications.notify_pairing_parties(s, current, event, status=str(to_status))
 
     store.retrying(work)
     return get_pairing(store, pairing_id)
@@ -127,6 +136,14 @@ def express_interest(store: Store, pairing_id: int, side: str, actor: str) -> No
     with store.write() as s:
         s.execute(update(Pairing).where(Pairing.id == pairing_id).values({column: True}))
         store.audit(s, actor, "pairing", str(pairing_id), f"interest_{side}")
+        pairing = s.get(Pairing, pairing_id)
+        scen, off = notifications.pairing_parties(s, pairing)
+        mine, other = (off, scen) if side == "supply" else (scen, off)
+        notifications.notify(s, [other["owner"]], "interest_received",
+                             {"pairing": pairing_id, "page": "my-submissions", "title": other["title"],
+                              "other": mine["title"]})
+        notifications.notify(s, notifications.officials(s), "interest_official",
+                             {"pairing": pairing_id, "page": "review", "title": scen["title"], "other": off["title"]})
 
 
 def get_pairing(store: Store, pairing_id: int) -> dict | None:

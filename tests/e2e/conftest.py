@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from .support import (CHROMIUM, LAUNCH_ARGS, TIMEOUT_MS, seed_database, server_env, start_server, stop_server,
+from .support import (CHROMIUM, _free_port, LAUNCH_ARGS, TIMEOUT_MS, seed_database, server_env, start_server, stop_server,
                       wait_ready)
 
 
@@ -52,10 +52,35 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def server(chromium, tmp_path_factory):
-    """The app on a free port with a seeded temporary database; stopped at the end of the session."""
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    handler = Keep()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def server(chromium, smtp_server, tmp_path_factory):
+    """The app on a free port with a seeded temporary database, mailing to the test SMTP server; stopped at
+    the end of the session."""
     var_dir = tmp_path_factory.mktemp("e2e") / "var"
-    env = server_env(var_dir)
+    env = server_env(var_dir, MATCHER_SMTP_URL=f"smtp://127.0.0.1:{smtp_server[1]}",
+                     MATCHER_MAIL_INTERVAL_SECONDS="1")
     seed_database(env)
     proc, url = start_server(env, var_dir.parent / "streamlit.log")
     SERVER["var_dir"] = var_dir   # tests that seed their own rows write to the server's database

@@ -30,6 +30,7 @@ PASSWORD = "e2e-password-1"
 OFFICIAL = "official@e2e.test"
 ENTERPRISE_B = "pairing-owner@e2e.test"   # owns a published scenario with pairings (test 2)
 ENTERPRISE_C = "markup@e2e.test"          # submits markup in a scenario (test 3)
+ENTERPRISE_D = "inbox-owner@e2e.test"     # owns the scenario whose pairing the notification test approves
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 BOLD = "<b>bold</b>"
 
@@ -55,6 +56,11 @@ PAIRED_SCENARIO = dict(
     organization="Pack Maker Ltd", industry="batteries_storage", region="Wujin, Changzhou",
     keywords="battery pack; thermal film; graphene", required_maturity="pilot", budget_wan=200,
     contact_name="Bo Pack", contact_email="bo@pack.example")
+VISION_SCENARIO = dict(
+    title="Solar cell surface defects", description="Find surface defects on solar cells with machine vision "
+    "cameras and deep learning on the production line.", organization="PV Cells Ltd", industry="industrial_internet",
+    region="Xinbei, Changzhou", keywords="machine vision; defect detection", contact_name="Dee",
+    contact_email="dee@pv.example")
 
 
 def _free_port() -> int:
@@ -93,9 +99,12 @@ def _seed() -> None:
         create_user(platform.store, OFFICIAL, PASSWORD, Role.OFFICIAL, "E2E Bureau", "Olga")
         owner = create_user(platform.store, ENTERPRISE_B, PASSWORD, Role.ENTERPRISE, "Pack Maker Ltd", "Bo Pack")
         create_user(platform.store, ENTERPRISE_C, PASSWORD, Role.ENTERPRISE, "Markup Tester Co", "Eve")
+        vision_owner = create_user(platform.store, ENTERPRISE_D, PASSWORD, Role.ENTERPRISE, "PV Cells Ltd", "Dee")
         for offering in OFFERINGS:
             platform.submit(Side.SUPPLY, offering, "e2e", status=RecordStatus.PUBLISHED)
         platform.submit(Side.DEMAND, PAIRED_SCENARIO, ENTERPRISE_B, owner_id=owner.id,
+                        status=RecordStatus.PUBLISHED)
+        platform.submit(Side.DEMAND, VISION_SCENARIO, ENTERPRISE_D, owner_id=vision_owner.id,
                         status=RecordStatus.PUBLISHED)
         platform.engine.flush()
     finally:
