@@ -28,6 +28,8 @@ def _strings(node, out: list[str]) -> None:
         for field, value in proto.ListFields():
             if field.name not in TEXT_FIELDS:
                 continue
+            if isinstance(value, (int, float, bool)):   # a number input's value, a checkbox's state
+                continue
             values = [value] if isinstance(value, str) else [] if hasattr(value, "ListFields") else list(value)
             out.extend(v for v in values if isinstance(v, str))
     value = getattr(node, "value", None) if type(node).__name__ == "Dataframe" else None

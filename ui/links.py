@@ -15,13 +15,15 @@ def linked_id(name: str) -> int | None:
 
 
 def with_linked_pairing(store, pairings: list[dict], pick_key: str) -> list[dict]:
-    """A link to one pairing (?pairing=ID): that pairing is listed even when the filters leave it out, and
-    picked on the link's first run (afterwards the official's own pick wins)."""
+    """A link to one pairing (?pairing=ID): on the link's first run that pairing is listed, even when the
+    filters leave it out, and picked; afterwards the official's own view, filters and pick win."""
     pairing_id = linked_id("pairing")
     if pairing_id is None:
         return pairings
     first = st.session_state.get("link_opened") != pairing_id
     st.session_state["link_opened"] = pairing_id
+    if not first:   # after the link's first run the page's own view and filters decide what is listed
+        return pairings
     if all(p["id"] != pairing_id for p in pairings):
         found = review.get_pairing(store, pairing_id)
         if found is None:
@@ -30,8 +32,7 @@ def with_linked_pairing(store, pairings: list[dict], pick_key: str) -> list[dict
             return pairings
         pairings = [*review.list_pairings(store, review.PairingQuery(
             scenario_ids=(found["scenario_id"],), offering_ids=(found["offering_id"],))), *pairings]
-    if first:
-        st.session_state[pick_key] = pairing_id
+    st.session_state[pick_key] = pairing_id
     return pairings
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from .support import ENTERPRISE_D, OFFICIAL, choose, shot, sign_in, wait_ready
+from .support import ENTERPRISE_D, OFFICIAL, choose, shot, sign_in, unlink, wait_ready
 
 try:
     from playwright.sync_api import expect
@@ -18,7 +18,7 @@ except ImportError:  # the chromium fixture skips these tests (or fails them und
 
 def _signed_in_on(page, heading: str) -> None:
     wait_ready(page)
-    expect(page.get_by_text(f"Signed in: {OFFICIAL}")).to_be_visible()
+    expect(page.get_by_text(f"Signed in: {unlink(OFFICIAL)}")).to_be_visible()
     expect(page.get_by_role("heading", name=heading).first).to_be_visible()
     # the cookie is written by a script in the page just after it renders; a person cannot reload faster
     page.wait_for_function("() => document.cookie.includes('matcher_session=')")
@@ -59,7 +59,7 @@ def test_official_stays_signed_in_across_reload_new_tab_and_pasted_link(chromium
         page.reload()
         wait_ready(page)
         expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
-        expect(page.get_by_text(f"Signed in: {OFFICIAL}")).to_have_count(0)
+        expect(page.get_by_text(f"Signed in: {unlink(OFFICIAL)}")).to_have_count(0)
         print(f"reload restored the signed-in review page in {reload_s:.2f} s")
     finally:
         context.close()
@@ -114,8 +114,8 @@ def test_an_approval_reaches_the_enterprise_inbox_and_its_mailbox(open_page, smt
     sign_in(official, OFFICIAL)
     choose(official, "Show pairing", "Solar cell surface defects", search="Solar cell")
     detail = official.locator(".st-key-review_detail")
-    expect(detail).to_contain_text("Offering: Machine vision defect inspection")
-    choose(official, "Move to", "approved", search="approved")
+    expect(detail).to_contain_text("Machine vision defect inspection")
+    choose(detail, "Move to", "approved", search="approved")   # the detail's panel, not the bulk one
     official.get_by_role("button", name="Apply to the pairing shown").click()
     expect(official.get_by_text("1 pairing(s) updated.")).to_be_visible()
 
