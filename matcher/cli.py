@@ -111,6 +111,7 @@ def _programme_rows(store, kind: str, lang: str) -> list[dict]:
 
 def cmd_export(args) -> int:
     from matcher.io.exporting import export_file, export_rows
+    from matcher.io.imports import write_table
 
     platform = _platform(sync=False)
     fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
