@@ -302,7 +302,8 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from matcher.bench import render, run
+    from matcher.bench import carry_over, render, run
+    from matcher.search.encoders import BACKENDS
 
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().var_dir / "bench"
@@ -310,20 +311,30 @@ def cmd_bench(args) -> int:
             "encode_sample": args.encode_sample, "txtai": not args.no_txtai, "txtai_encode_max": args.real_vectors,
             "onnx": not args.no_onnx, "quality": not args.no_quality, "profile": args.profile,
             "ann_sizes": [int(x) for x in args.ann_sizes.split(",") if x.strip()],
-            "cache_dir": str(cache_dir), "cache_file": str(cache_dir / "vectors.npz")}
+            "encoders": [x.strip() for x in args.encoders.split(",") if x.strip()], "cache_dir": str(cache_dir)}
+    bad = [b for b in opts["encoders"] if b not in BACKENDS]
+    if bad or not opts["encoders"]:
+        print(f"--encoders: unknown backend(s) {', '.join(bad) or '(none given)'}; choose from {', '.join(BACKENDS)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     doc = run(sizes, opts)
     if args.results:
         out = Path(args.results)
         out.mkdir(parents=True, exist_ok=True)
+        carry_over(doc, out / "results.json")
         (out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (out / "RESULTS.md").write_text(render(doc, "python -m matcher bench " + " ".join(sys.argv[2:])),
                                         encoding="utf-8")
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
-        for n, r in doc["sizes"].items():
-            print(f"N={n}: hybrid p50 {r['hybrid_p50_ms']} ms, baseline {r['baseline_p50_ms']} ms "
-                  f"({r['speedup_vs_baseline']}x), txtai {r['txtai_p50_ms']} ms, add one {r['add_one_ms']} ms")
+        for b, e in doc["encoders"].items():
+            print(f"{b} ({e['model']}, {e['dim']}-d): one query {e['single_query_p50_ms']} ms p50, "
+                  f"{e['encode_texts_per_s']} texts/s")
+        for n, rows in doc["sizes"].items():
+            for b, r in rows.items():
+                print(f"N={n} {b}: hybrid p50 {r['hybrid_p50_ms']} ms, baseline {r['baseline_p50_ms']} ms "
+                      f"({r['speedup_vs_baseline']}x), txtai {r.get('txtai_p50_ms')} ms, add one {r['add_one_ms']} ms")
     return EXIT_OK
 
 
@@ -388,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmark latency, ingest, memory and encoders against baselines")
     p.add_argument("--sizes", default="1000,10000,100000", help="comma-separated corpus sizes N")
+    p.add_argument("--encoders", default="use,sentence-transformers",
+                   help="comma-separated encoder backends measured side by side (use, sentence-transformers, e5, onnx, fake)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.add_argument("--results", help="folder to write results.json and RESULTS.md into (e.g. benchmarks)")
     p.add_argument("--queries", type=int, default=50, help="new query texts timed per size")

@@ -10,8 +10,8 @@ from pathlib import Path
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.domain.records import Side, record_text, validate_record
 
-KEYS = ["hybrid_p50_ms", "hybrid_p95_ms", "baseline_p50_ms", "speedup_vs_baseline", "txtai_p50_ms", "add_one_ms",
-        "bytes_per_vector", "encode_texts_per_s", "encode_texts_per_s_plain"]
+KEYS = ["hybrid_p50_ms", "hybrid_p95_ms", "query_encode_p50_ms", "baseline_p50_ms", "speedup_vs_baseline",
+        "txtai_p50_ms", "add_one_ms", "bytes_per_vector", "bytes_floor", "ingest_encode_s_est"]
 
 
 def test_composed_corpus_is_varied_valid_and_prefix_stable():
@@ -28,22 +28,42 @@ def test_composed_corpus_is_varied_valid_and_prefix_stable():
 
 
 def test_bench_smoke_json(tmp_path: Path):
-    cmd = [sys.executable, "-m", "matcher", "bench", "--sizes", "1000", "--queries", "5", "--real-vectors", "300",
-           "--encode-sample", "32", "--no-txtai", "--no-onnx", "--no-quality", "--json",
-           "--cache-dir", str(tmp_path / "cache"), "--results", str(tmp_path / "out")]
+    """Two encoders side by side: the real multilingual default (use) and MiniLM (sentence-transformers)."""
+    cmd = [sys.executable, "-m", "matcher", "bench", "--sizes", "1000", "--encoders", "use,sentence-transformers",
+           "--queries", "5", "--real-vectors", "300", "--encode-sample", "32", "--no-txtai", "--no-onnx",
+           "--no-quality", "--json", "--cache-dir", str(tmp_path / "cache"), "--results", str(tmp_path / "out")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(done.stdout)  # exactly one JSON object on stdout
-    row = doc["sizes"]["1000"]
-    for key in KEYS:
-        assert key in row, key
-    assert row["real_vectors"] == 300 and row["perturbed_vectors"] == 700
-    assert 0 < row["hybrid_p50_ms"] <= row["hybrid_p95_ms"]
-    assert row["baseline_p50_ms"] > 0 and row["speedup_vs_baseline"] > 0
-    assert row["add_one_found"] and row["add_one_ms"] > 0
-    # Adding records encodes only them and leaves the BM25 base index alone (no re-encode, no rebuild).
-    assert row["add_one_texts_encoded"] == row["add_one_repeats"] and not row["add_one_bm25_rebuilt"]
-    assert row["bytes_floor"] == 1536 <= row["bytes_per_vector"] < 2 * 1536
-    assert row["encode_texts_per_s"] > 0 and row["encode_texts_per_s_plain"] > 0
+    assert doc["machine"]["cpu"] and isinstance(doc["machine"]["vector_extensions"], list)
+    assert len(doc["machine"]["load_avg_start"]) == 3 and len(doc["machine"]["load_avg_end"]) == 3
+    floors = {"use": 4 * 512, "sentence-transformers": 4 * 384}
+    for backend, floor in floors.items():
+        enc = doc["encoders"][backend]
+        assert enc["bytes_floor"] == floor and enc["single_queries"] == 5
+        assert 0 < enc["single_query_p50_ms"] <= enc["single_query_p95_ms"]
+        assert enc["encode_texts_per_s"] > 0 and enc["encode_texts_per_s_plain"] > 0 and enc["plain_call"]
+        row = doc["sizes"]["1000"][backend]
+        for key in KEYS:
+            assert key in row, (backend, key)
+        assert row["real_vectors"] == 300 and row["perturbed_vectors"] == 700
+        assert 0 < row["hybrid_p50_ms"] <= row["hybrid_p95_ms"] and row["query_encode_p50_ms"] > 0
+        assert row["baseline_p50_ms"] > 0 and row["speedup_vs_baseline"] > 0 and row["sklearn_dense_p50_ms"] > 0
+        assert row["add_one_found"] and row["add_one_ms"] > 0
+        # Adding records encodes only them and leaves the BM25 base index alone (no re-encode, no rebuild).
+        assert row["add_one_texts_encoded"] == row["add_one_repeats"] and not row["add_one_bm25_rebuilt"]
+        assert row["bytes_floor"] == floor <= row["bytes_per_vector"] < 2 * floor
+    # Each encoder keeps its own vector cache (the same text has a different vector per model).
+    assert len(list((tmp_path / "cache").glob("vectors-*.npz"))) == 2
+    targets = {t["target"]: t for t in doc["targets"]}
+    assert any(t.startswith("use (default): single-query encoding") for t in targets)
+    assert targets["use (default): hybrid top-10 at N=100,000 p50 <= 35 ms incl. encoding"]["met"] is None  # not run
     report = (tmp_path / "out" / "RESULTS.md").read_text(encoding="utf-8")
-    assert "| 1,000 |" in report and "## Targets" in report and "Load average" in report
+    assert "| 1,000 | use |" in report and "| 1,000 | sentence-transformers |" in report
+    assert "## Targets" in report and "## Encoders side by side" in report and "Load average" in report
+
+
+def test_bench_rejects_unknown_encoder(tmp_path: Path):
+    done = subprocess.run([sys.executable, "-m", "matcher", "bench", "--encoders", "use,nope", "--sizes", "10"],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 1 and "nope" in done.stderr

@@ -3,6 +3,7 @@
 corpus      synthetic bilingual offerings/scenarios composed from the taxonomy and demo data
 vectors     real encodings cached on disk, perturbed copies past a budget, RSS
 baselines   numpy + rank_bm25, sklearn brute force, txtai hybrid
+encoding    encoders side by side: single-query latency, batch texts/s, the backend's own encode
 scaling     per corpus size: ingest, hybrid latency, add-one, memory (and the baselines)
 quality     nDCG@10 on the labelled sets; ONNX encoders against torch
 ann         the engine's IVF mode against flat: recall@10, speed-up, switch-over size
@@ -18,6 +19,6 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from matcher.bench.report import render  # noqa: E402
-from matcher.bench.runner import run  # noqa: E402
+from matcher.bench.runner import carry_over, run  # noqa: E402
 
-__all__ = ["render", "run"]
+__all__ = ["carry_over", "render", "run"]

@@ -1,7 +1,8 @@
 """What a competent user would write instead of the engine: numpy + rank_bm25, sklearn, txtai hybrid.
 
 Each baseline gets the same corpus texts, the same vectors (precomputed by the same model) and encodes
-each query itself, so its latency includes query encoding like the engine's.
+each query itself through `encode` (texts -> L2-normalised vectors: the backend's own encode call where
+it has one), so its latency includes query encoding like the engine's.
 """
 from __future__ import annotations
 
@@ -31,18 +32,18 @@ def time_queries(fn: Callable[[str], object], queries: list[str]) -> list[float]
 class NumpyBM25Baseline:
     """Brute-force cosine in numpy + rank_bm25 (Okapi) on the same tokens, fused 0.85/0.15 after max-scaling."""
 
-    def __init__(self, model, ids: list[str], texts: list[str], vectors: np.ndarray,
-                 tokens: list[list[str]] | None = None):
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], ids: list[str], texts: list[str],
+                 vectors: np.ndarray, tokens: list[list[str]] | None = None):
         """tokens: the texts already tokenised by matcher.search.lexical.tokenize (saves a pass at 100k)."""
         from rank_bm25 import BM25Okapi
 
         t = time.perf_counter()
         self.bm25 = BM25Okapi([toks or [""] for toks in (tokens or [tokenize(x) for x in texts])])
         self.build_s = time.perf_counter() - t
-        self.model, self.ids, self.vectors = model, ids, vectors
+        self.encode, self.ids, self.vectors = encode, ids, vectors
 
     def search(self, text: str, k: int = 10) -> list[str]:
-        q = self.model.encode([text], normalize_embeddings=True)[0].astype(np.float32)
+        q = np.asarray(self.encode([text])[0], dtype=np.float32)
         dense = self.vectors @ q
         lex = self.bm25.get_scores(tokenize(text))
         lex = lex / lex.max() if lex.max() > 0 else lex
@@ -54,14 +55,14 @@ class NumpyBM25Baseline:
 class SklearnDense:
     """sklearn NearestNeighbors(brute, cosine): the dense channel alone."""
 
-    def __init__(self, model, ids: list[str], vectors: np.ndarray):
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], ids: list[str], vectors: np.ndarray):
         from sklearn.neighbors import NearestNeighbors
 
         self.nn = NearestNeighbors(algorithm="brute", metric="cosine").fit(vectors)
-        self.model, self.ids = model, ids
+        self.encode, self.ids = encode, ids
 
     def search(self, text: str, k: int = 10) -> list[str]:
-        q = self.model.encode([text], normalize_embeddings=True)
+        q = np.asarray(self.encode([text]), dtype=np.float32)
         _, idx = self.nn.kneighbors(q, n_neighbors=k)
         return [self.ids[i] for i in idx[0]]
 
@@ -74,7 +75,7 @@ class TxtaiHybrid:
     """
 
     def __init__(self, model_path: str, ids: list[str], texts: list[str], vectors: np.ndarray | None = None,
-                 model=None):
+                 encode: Callable[[list[str]], np.ndarray] | None = None):
         from txtai import Embeddings
 
         if vectors is None:
@@ -84,7 +85,7 @@ class TxtaiHybrid:
 
             def transform(batch):
                 missing = [t for t in batch if t not in known]
-                fresh = dict(zip(missing, model.encode(missing, normalize_embeddings=True))) if missing else {}
+                fresh = dict(zip(missing, encode(missing))) if missing else {}
                 return np.stack([known[t] if t in known else fresh[t] for t in batch])
             self.emb = Embeddings(method="external", transform=transform, hybrid=True, content=False)
         t = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Per corpus size N: ingest, hybrid query latency, add-one cost and memory of the engine, and the baselines."""
+"""Per corpus size N and encoder backend: ingest, hybrid query latency, add-one cost, memory, the baselines."""
 from __future__ import annotations
 
 import tempfile
@@ -15,73 +15,101 @@ STORED_SCENARIOS = 200   # the demand side's size; queries are new scenario text
 TXTAI_SELF_ENCODE_MAX = 2000   # above this txtai gets the same precomputed corpus vectors (not re-encoded)
 
 
-def encode_rates(encoder, texts: list[str]) -> dict:
-    """texts/s of our encoder vs a plain SentenceTransformer.encode call with default arguments."""
-    encoder.encode(texts[:16])
-    t = time.perf_counter()
-    encoder.encode(texts)
-    ours = len(texts) / (time.perf_counter() - t)
-    t = time.perf_counter()
-    encoder.model.encode(texts)
-    plain = len(texts) / (time.perf_counter() - t)
-    return {"encode_texts_per_s": round(ours, 1), "encode_texts_per_s_plain": round(plain, 1)}
-
-
-def bench_size(n: int, encoder, cache: VectorCache, opts: dict) -> dict:
-    """Every per-size figure for a corpus of n offerings (see RESULTS.md for what each one means)."""
+def _build(n: int, encoder, cache: VectorCache, offers, scenarios, texts, var_dir: Path, opts: dict) -> tuple:
+    """A store and an engine of n offerings on this encoder's vectors (precomputed: encoding is timed apart)."""
     from matcher.search.engine import Engine
     from matcher.storage.store import Store
+
+    vectors, n_real = cache.get(texts, opts["real_vectors"])
+    row = {"n": n, "model": encoder.name, "real_vectors": n_real, "perturbed_vectors": n - n_real}
+    rss0 = rss_mb()
+    settings: Settings = get_settings().model_copy(update={"var_dir": var_dir, "db_url": ""})
+    store = Store(settings.database_url)
+    t = time.perf_counter()
+    store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, r) for r in offers], actor="bench")
+    store.add_records(Side.DEMAND, [validate_record(Side.DEMAND, r) for r in scenarios], actor="bench")
+    row["ingest_store_s"] = round(time.perf_counter() - t, 2)
+    engine = Engine(settings, store, PrecomputedEncoder(encoder, dict(zip(texts, vectors))))
+    t = time.perf_counter()
+    engine.sync()
+    row["ingest_index_s"] = round(time.perf_counter() - t, 2)
+    row["rss_growth_mb"] = round(rss_mb() - rss0, 1)   # this engine's store, indexes and vectors
+    index = engine.sides[Side.SUPPLY].vectors
+    row["dense_index"] = (f"IVF-Flat nlist={index._index.nlist} nprobe={index._index.nprobe}"
+                          if index.approximate else "flat")
+    return row, engine, store, vectors
+
+
+def bench_size(n: int, encoders: dict, caches: dict[str, VectorCache], opts: dict, rates: dict) -> dict[str, dict]:
+    """Every per-size figure for a corpus of n offerings, per encoder backend (see RESULTS.md).
+
+    Each backend gets its own store and engine over the same records; all engines are alive at once and
+    are queried in turn, query by query (the first-timed backend rotates), so load drift hits all alike.
+    """
+    from matcher.bench.encoding import plain_encode, rotated
 
     vocab = load_vocabulary()
     offers = compose(vocab, "supply", n)
     scenarios = compose(vocab, "demand", STORED_SCENARIOS)
     queries = [record_text(r) for r in compose(vocab, "demand", opts["queries"], seed=1)]
     texts = [record_text(r) for r in offers]
-    vectors, n_real = cache.get(texts, opts["real_vectors"])
-    row = {"n": n, "real_vectors": n_real, "perturbed_vectors": n - n_real, "queries": len(queries)}
-    row.update(encode_rates(encoder, texts[:opts["encode_sample"]]))
-    rss0 = rss_mb()
+    keys, rows, engines, vectors = list(encoders), {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="matcher-bench-") as tmp:
-        settings: Settings = get_settings().model_copy(update={"var_dir": Path(tmp), "db_url": ""})
-        store = Store(settings.database_url)
-        t = time.perf_counter()
-        store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, r) for r in offers], actor="bench")
-        store.add_records(Side.DEMAND, [validate_record(Side.DEMAND, r) for r in scenarios], actor="bench")
-        row["ingest_store_s"] = round(time.perf_counter() - t, 2)
-        engine = Engine(settings, store, PrecomputedEncoder(encoder, dict(zip(texts, vectors))))
-        t = time.perf_counter()
-        engine.sync()
-        row["ingest_index_s"] = round(time.perf_counter() - t, 2)  # vectors precomputed; encoding is below
-        row["ingest_encode_s_est"] = round(n / row["encode_texts_per_s"], 1)
-        row["ingest_total_s_est"] = round(row["ingest_store_s"] + row["ingest_index_s"] + row["ingest_encode_s_est"], 1)
-        supply = engine.sides[Side.SUPPLY]
-        index = supply.vectors
-        row["dense_index"] = (f"IVF-Flat nlist={index._index.nlist} nprobe={index._index.nprobe}"
-                              if index.approximate else "flat")
-        real_encoder, engine.encoder = engine.encoder, encoder  # queries from here on are encoded for real
-        engine.match({"id": None, "title": "warm-up 预热", "description": ""}, Side.DEMAND, 10)
-        q_ms = time_queries(lambda q: engine.match({"id": None, "title": q, "description": ""}, Side.DEMAND, 10),
-                            queries)
-        row["hybrid_p50_ms"], row["hybrid_p95_ms"] = (round(x, 2) for x in percentiles(q_ms))
-        enc_ms = time_queries(lambda q: encoder.encode([q]), queries)
-        row["query_encode_p50_ms"] = round(percentiles(enc_ms)[0], 2)
-        if index.approximate:
-            row.update(ivf_agreement(engine, queries))
-        if opts.get("profile"):
-            row["profile"] = profile_match(engine, queries[:20])
-        engine.encoder = real_encoder
-        row.update(add_one(engine, store, vocab, n))
-        import faiss
+        stores = {}
+        for k in keys:
+            rows[k], engines[k], stores[k], vectors[k] = _build(n, encoders[k], caches[k], offers, scenarios, texts,
+                                                                 Path(tmp) / k, opts)
+            rows[k]["queries"] = len(queries)
+            rate = rates[k]["encode_texts_per_s"]
+            rows[k]["ingest_encode_s_est"] = round(n / rate, 1)
+            rows[k]["ingest_total_s_est"] = round(rows[k]["ingest_store_s"] + rows[k]["ingest_index_s"] + n / rate, 1)
+        precomputed = {k: e.encoder for k, e in engines.items()}
+        for k, e in engines.items():
+            e.encoder = encoders[k]   # queries from here on are encoded for real
+            e.match({"id": None, "title": "warm-up 预热", "description": ""}, Side.DEMAND, 10)
+        match_ms, enc_ms = {k: [] for k in keys}, {k: [] for k in keys}
+        for i, q in enumerate(queries):
+            for k in rotated(keys, i):
+                t = time.perf_counter()
+                engines[k].match({"id": None, "title": q, "description": ""}, Side.DEMAND, 10)
+                t1 = time.perf_counter()
+                encoders[k].encode([q])
+                match_ms[k].append((t1 - t) * 1000)
+                enc_ms[k].append((time.perf_counter() - t1) * 1000)
+        tokens = None
+        for k in keys:
+            row, engine = rows[k], engines[k]
+            row["hybrid_p50_ms"], row["hybrid_p95_ms"] = (round(x, 2) for x in percentiles(match_ms[k]))
+            row["query_encode_p50_ms"] = round(percentiles(enc_ms[k])[0], 2)
+            supply = engine.sides[Side.SUPPLY]
+            if supply.vectors.approximate:
+                row.update(ivf_agreement(engine, queries))
+            if opts.get("profile"):
+                row["profile"] = profile_match(engine, queries[:20])
+            engine.encoder = precomputed[k]
+            row.update(add_one(engine, stores[k], vocab, n))
+            import faiss
 
-        row["bytes_per_vector"] = round(len(faiss.serialize_index(index._index)) / len(index), 1)
-        row["bytes_floor"] = 4 * encoder.dim
-        row["rss_mb"] = round(rss_mb(), 1)
-        row["rss_growth_mb"] = round(row["rss_mb"] - rss0, 1)
-        tokens = [supply.lexical._docs[r["id"]] for r in offers]  # same tokenize(), reused by the baseline
-        del engine, supply, index
-        store.engine.dispose()
-    row.update(baselines(n, encoder, offers, texts, vectors, tokens, queries, opts))
-    return row
+            row["bytes_per_vector"] = round(len(faiss.serialize_index(supply.vectors._index)) / len(supply.vectors), 1)
+            row["bytes_floor"] = 4 * encoders[k].dim
+            if tokens is None:   # same tokenize() for every backend, reused by the baseline
+                tokens = [supply.lexical._docs[r["id"]] for r in offers]
+        for k in keys:
+            del engines[k]
+            stores[k].engine.dispose()
+        del engine, supply
+        rss = round(rss_mb(), 1)
+    for k in keys:
+        rows[k]["rss_mb_all_engines"] = rss
+        plain = plain_encode(encoders[k])
+        encode = plain[1] if plain else encoders[k].encode
+        txtai = opts.get("txtai") and k == "sentence-transformers"
+        rows[k].update(baselines(n, encode, offers, texts, vectors[k], tokens, queries, {**opts, "txtai": txtai}))
+        rows[k]["baseline_encode"] = plain[0] if plain else "our encoder"
+        if rows[k].get("txtai_p50_ms") is not None:
+            rows[k]["speedup_vs_txtai"] = round(rows[k]["txtai_p50_ms"] / rows[k]["hybrid_p50_ms"], 2)
+        rows[k]["speedup_vs_baseline"] = round(rows[k]["baseline_p50_ms"] / rows[k]["hybrid_p50_ms"], 2)
+    return rows
 
 
 def ivf_agreement(engine, queries: list[str]) -> dict:
@@ -162,26 +190,26 @@ def profile_match(engine, queries: list[str]) -> list[dict]:
     return sorted(rows, key=lambda r: -r["cum_ms_per_query"])[:25]
 
 
-def baselines(n: int, encoder, offers, texts, vectors, tokens, queries, opts) -> dict:
-    """numpy + rank_bm25 hybrid, sklearn brute-force dense, txtai hybrid: same corpus, same model."""
+def baselines(n: int, encode, offers, texts, vectors, tokens, queries, opts) -> dict:
+    """numpy + rank_bm25 hybrid, sklearn brute-force dense, txtai hybrid (sentence-transformers models
+    only: it loads the model from its path): same corpus, same vectors, queries encoded by `encode`."""
     ids = [r["id"] for r in offers]
-    model = encoder.model
     few = queries[: opts["baseline_queries"]] if n >= 50_000 else queries
     out = {}
-    base = NumpyBM25Baseline(model, ids, texts, vectors, tokens)
+    base = NumpyBM25Baseline(encode, ids, texts, vectors, tokens)
     out["baseline_build_s"] = round(base.build_s, 2)
     out["baseline_queries"] = len(few)
     p50, p95 = percentiles(time_queries(base.search, few))
     out["baseline_p50_ms"], out["baseline_p95_ms"] = round(p50, 2), round(p95, 2)
     del base
-    sk = SklearnDense(model, ids, vectors)
+    sk = SklearnDense(encode, ids, vectors)
     out["sklearn_dense_p50_ms"] = round(percentiles(time_queries(sk.search, queries))[0], 2)
     del sk
     if opts.get("txtai"):
         from matcher.search.encoders import resolve_model_path
 
         precomputed = vectors if n > min(opts["txtai_encode_max"], TXTAI_SELF_ENCODE_MAX) else None
-        tx = TxtaiHybrid(resolve_model_path(opts["model"]), ids, texts, precomputed, model)
+        tx = TxtaiHybrid(resolve_model_path(opts["model"]), ids, texts, precomputed, encode)
         out["txtai_build_s"] = round(tx.build_s, 2)
         out["txtai_vectors"] = "same precomputed vectors" if precomputed is not None else "txtai encodes"
         p50, p95 = percentiles(time_queries(tx.search, queries))
