@@ -141,9 +141,6 @@ TEXT: dict[str, dict[str, str]] = {
     "action_interest_demand": {"zh": "需求方表达意向", "en": "interest (demand side)"},
     "action_create": {"zh": "创建", "en": "created"},
     "action_update": {"zh": "修改", "en": "edited"},
-    "uploader_drop": {"zh": "将文件拖放到此处", "en": "Drag and drop a file here"},
-    "uploader_browse": {"zh": "选择文件", "en": "Browse files"},
-    "uploader_limit": {"zh": "单个文件不超过 {mb} MB · {types}", "en": "Up to {mb} MB per file · {types}"},
     "lang_zh": {"zh": "中文", "en": "Chinese"},
     "lang_en": {"zh": "英文", "en": "English"},
     # --- record fields

@@ -10,7 +10,7 @@ from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import TEXT, field_label, lang, t
 from ui.page_state import relabel_on_language_change
 from ui.resources import settings
-from ui.widgets import flash, localise_uploader, status_table
+from ui.widgets import flash, status_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGETS = [RecordStatus.PENDING, RecordStatus.PUBLISHED]

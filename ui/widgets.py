@@ -156,26 +156,6 @@ def history_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def localise_uploader(types: list[str], max_mb: int) -> None:
-    """Streamlit's file uploader has fixed English texts ("Drag and drop file here", "Browse files", "Limit
-    200MB per file"); this style block replaces them with the session's language. Call once per page."""
-    drop, browse = t("uploader_drop"), t("uploader_browse")
-    limit = t("uploader_limit", mb=max_mb, types=", ".join(x.upper() for x in types))
-    zone = '[data-testid="stFileUploaderDropzone"]'
-    css = (
-        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0 !important;}}'
-        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after '
-        f'{{content: "{_css_text(drop + " · " + limit)}"; font-size: 0.875rem;}}'
-        f'{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0 !important;}}'
-        f'{zone} button [data-testid="stMarkdownContainer"] p::after {{content: "{_css_text(browse)}"; font-size: 0.875rem;}}'
-    )
-    st.html(f"<style>{css}</style>")
-
-
-def _css_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
 def pick_record(pairs: list[tuple], rows: list[dict], columns: dict[str, str], key: str,
                 label_key: str) -> tuple:
     """A table of records (rows, one per (side, record) pair) and a selectbox to pick one of them.
