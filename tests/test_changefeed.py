@@ -81,9 +81,9 @@ def test_an_index_save_does_not_stall_searches(pair, monkeypatch):
     real_write = index_module.VectorIndex.write
     writing = threading.Event()
 
-    def slow_write(folder, snapshot):          # a disk as slow as a 100k-record save
+    def slow_write(folder, snapshot):          # a disk slower than a 100k-record save
         writing.set()
-        time.sleep(1.5)
+        time.sleep(4.0)
         real_write(folder, snapshot)
 
     monkeypatch.setattr(index_module.VectorIndex, "write", staticmethod(slow_write))
@@ -94,4 +94,4 @@ def test_an_index_save_does_not_stall_searches(pair, monkeypatch):
     found = writer.engine.match_text("graphene thermal battery", Side.DEMAND, k=3)
     took = time.monotonic() - t0
     saver.join()
-    assert found and took < 1.0, took
+    assert found and took < 2.0, took  # a query stuck behind the save takes 4 s or more
