@@ -139,3 +139,19 @@ def test_removed_and_replaced_records_are_masked_until_rebuild():
     assert dict(ix.top("碳纤维", 3)).keys() == {"b"}
     assert ix.scores("电池", ["b", "c"]).tolist() == [0.0, 0.0]
     assert sorted(ix.ids) == ["b", "c"]
+
+
+def test_each_token_string_is_held_once_per_index(tmp_path):
+    """Before: every record kept a list of fresh token strings (6.1 KB per composed record, 73 tokens);
+    now tuples of one shared string per distinct token (0.7 KB), also after a save and load."""
+    index = LexicalIndex(taxonomy=None, use_taxonomy=False)
+    index.build(["a", "b"], ["机器视觉检测焊缝 weld seam", "焊缝机器视觉 weld inspection"])
+    shared = [t for t in index._docs["a"] if t in index._docs["b"]]
+    assert {"weld", "焊缝"} <= set(shared)
+    for token in shared:
+        assert index._docs["a"][index._docs["a"].index(token)] is index._docs["b"][index._docs["b"].index(token)]
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    a, b = loaded._docs["a"], loaded._docs["b"]
+    assert isinstance(a, tuple) and a[a.index("weld")] is b[b.index("weld")]
+    assert loaded.top("weld seam", 1)[0][0] == "a"
