@@ -1,9 +1,15 @@
 """FAISS index: add, update and delete by id without a rebuild; save and load round trip."""
 import threading
 
+import faiss
 import numpy as np
+import pytest
 
-from matcher.search.index import VectorIndex
+from matcher.search.index import PRECISIONS, VectorIndex
+
+
+def _close(a, b):
+    return np.allclose(a, b, atol=1e-3)   # float16 keeps ~3 significant digits of a unit vector's entries
 
 
 def _unit(rows, dim=8, seed=0):
@@ -11,8 +17,9 @@ def _unit(rows, dim=8, seed=0):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def test_upsert_replaces_and_remove_deletes():
-    idx = VectorIndex(8)
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_upsert_replaces_and_remove_deletes(precision):
+    idx = VectorIndex(8, precision=precision)
     vecs = _unit(3)
     idx.upsert(["a", "b", "c"], vecs, ["h1", "h2", "h3"])
     assert idx.search(vecs[1:2], 1)[0][0][0] == "b"
@@ -21,15 +28,16 @@ def test_upsert_replaces_and_remove_deletes():
     assert {rid for rid, _ in idx.search(vecs[0:1], 2)[0]} == {"a", "b"}
     assert idx.remove(["a", "zzz"]) == 1
     assert len(idx) == 2 and "a" not in idx.hashes
-    assert np.allclose(idx.vectors(["c", "a"])[0], vecs[2]) and not idx.vectors(["a"]).any()
+    assert _close(idx.vectors(["c", "a"])[0], vecs[2]) and not idx.vectors(["a"]).any()
 
 
-def test_save_load_round_trip_and_mismatch_comes_back_empty(tmp_path):
-    idx = VectorIndex(8)
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_save_load_round_trip_and_mismatch_comes_back_empty(tmp_path, precision):
+    idx = VectorIndex(8, precision=precision)
     vecs = _unit(5)
     idx.upsert(list("abcde"), vecs, list("12345"))
     idx.save(tmp_path)
-    loaded = VectorIndex.load(tmp_path, 8)
+    loaded = VectorIndex.load(tmp_path, 8, precision=precision)
     assert loaded.hashes == idx.hashes
     assert loaded.search(vecs[3:4], 1)[0][0][0] == "d"
     assert len(VectorIndex.load(tmp_path, 16)) == 0          # other model dimension: re-index
@@ -69,25 +77,27 @@ def _clustered(rows, dim=16, centres=20, seed=2):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_approximate_mode_switches_on_at_threshold_and_keeps_the_api():
-    idx = VectorIndex(16, ann_threshold=500)
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_approximate_mode_switches_on_at_threshold_and_keeps_the_api(precision):
+    idx = VectorIndex(16, ann_threshold=500, precision=precision)
     vecs = _clustered(800)
     idx.upsert([f"r{i}" for i in range(499)], vecs[:499], [str(i) for i in range(499)])
     assert not idx.approximate
     idx.upsert([f"r{i}" for i in range(499, 800)], vecs[499:], [str(i) for i in range(499, 800)])
     assert idx.approximate and len(idx) == 800
     assert idx.search(vecs[7:8], 1)[0][0][0] == "r7"
-    assert np.allclose(idx.vectors(["r5", "nope"])[0], vecs[5]) and not idx.vectors(["nope"]).any()
+    assert _close(idx.vectors(["r5", "nope"])[0], vecs[5]) and not idx.vectors(["nope"]).any()
     idx.upsert(["r5"], vecs[6:7], ["new"])                     # replace in place
-    assert len(idx) == 800 and idx.hashes["r5"] == "new" and np.allclose(idx.vectors(["r5"])[0], vecs[6])
+    assert len(idx) == 800 and idx.hashes["r5"] == "new" and _close(idx.vectors(["r5"])[0], vecs[6])
     assert idx.remove(["r7", "zzz"]) == 1 and len(idx) == 799
     assert "r7" not in {rid for rid, _ in idx.search(vecs[7:8], 10)[0]}
 
 
-def test_approximate_recall_against_flat():
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_approximate_recall_against_flat(precision):
     vecs = _clustered(3000, seed=3)
     ids = [f"r{i}" for i in range(3000)]
-    flat, ivf = VectorIndex(16), VectorIndex(16, ann_threshold=1000)
+    flat, ivf = VectorIndex(16), VectorIndex(16, ann_threshold=1000, precision=precision)
     flat.upsert(ids, vecs)
     ivf.upsert(ids, vecs)
     queries = _clustered(50, seed=4)
@@ -96,16 +106,36 @@ def test_approximate_recall_against_flat():
     assert ivf.approximate and np.mean(hits) >= 0.9
 
 
-def test_approximate_save_load_and_fall_back_to_flat(tmp_path):
-    idx = VectorIndex(16, ann_threshold=300)
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_approximate_save_load_and_fall_back_to_flat(tmp_path, precision):
+    idx = VectorIndex(16, ann_threshold=300, precision=precision)
     vecs = _clustered(400)
     idx.upsert([f"r{i}" for i in range(400)], vecs, [str(i) for i in range(400)])
     idx.save(tmp_path)
-    loaded = VectorIndex.load(tmp_path, 16, ann_threshold=300)
+    loaded = VectorIndex.load(tmp_path, 16, ann_threshold=300, precision=precision)
     assert loaded.approximate and loaded.hashes == idx.hashes
     assert loaded.search(vecs[3:4], 1)[0][0][0] == "r3"
-    exact = VectorIndex.load(tmp_path, 16)                   # no threshold: exact search again
+    exact = VectorIndex.load(tmp_path, 16, precision=precision)  # no threshold: exact search again
     assert not exact.approximate and exact.search(vecs[3:4], 1)[0][0][0] == "r3"
     loaded.remove([f"r{i}" for i in range(260)])             # below half the threshold: back to flat
     assert not loaded.approximate and len(loaded) == 140
-    assert np.allclose(loaded.vectors(["r399"])[0], vecs[399])
+    assert _close(loaded.vectors(["r399"])[0], vecs[399])
+
+
+def test_float16_halves_the_index_and_a_float32_file_converts_on_load(tmp_path):
+    """Before: float32 only, 4 B per dimension (2,056 B per 512-d record). A saved float32 index loaded with
+    float16 keeps its vectors (no re-encoding) and its answers."""
+    vecs, ids = _clustered(600, dim=64), [f"r{i}" for i in range(600)]
+    full = VectorIndex(64)
+    full.upsert(ids, vecs, ids)
+    full.save(tmp_path)
+    half = VectorIndex.load(tmp_path, 64, precision="float16")
+    assert half.hashes == full.hashes and half.precision == "float16"
+    size = {p: len(faiss.serialize_index(i._index)) / 600 for p, i in (("32", full), ("16", half))}
+    assert size["16"] < 0.6 * size["32"], size
+    assert _close(half.vectors(ids[:50]), vecs[:50])
+    queries = _clustered(20, dim=64, seed=5)
+    assert [[r for r, _ in row] for row in half.search(queries, 10)] == \
+        [[r for r, _ in row] for row in full.search(queries, 10)]
+    with pytest.raises(ValueError):
+        VectorIndex(8, precision="int4")

@@ -76,11 +76,11 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 class SideIndex:
     """Vector + lexical index of one side's published records, with per-record model coverage."""
 
-    def __init__(self, folder: Path, dim: int, ann_threshold: int | None = None):
+    def __init__(self, folder: Path, dim: int, ann_threshold: int | None = None, precision: str = "float32"):
         self.folder = folder
         with _folder_lock(folder):
             # From ann_threshold vectors on, the dense index is approximate (IVF; see index.py).
-            self.vectors = VectorIndex.load(folder, dim, ann_threshold)
+            self.vectors = VectorIndex.load(folder, dim, ann_threshold, precision)
             # An unreadable file is not fatal: it loads empty and sync() re-indexes from the database.
             try:
                 self.lexical = (LexicalIndex.load(folder / "lexical") if (folder / "lexical").exists()
@@ -150,7 +150,8 @@ class Engine:
         self.index_root = database_index_dir(settings, store.database_id) / safe_name(encoder.name)
         with _folder_lock(self.index_root.parent):   # beside the folder: _claim may delete it
             _claim(self.index_root, store.database_id)
-        self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold)
+        self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold,
+                                      settings.vector_precision)
                       for side in Side}
         self.taxonomy = load_taxonomy()
         # per scenario industry, signal parameters learned from decisions (set by the service layer: the

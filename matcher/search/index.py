@@ -18,6 +18,9 @@ SINGLE_THREAD_MAX_QUERIES = 4
 IVF_NPROBE = 16
 IVF_TRAIN_PER_LIST = 40        # k-means sample: 40 points per list (FAISS warns below 39)
 IVF_REBUILD_GROWTH = 4         # re-cluster once the index has grown 4x past the size it was trained at
+# Stored vector precision. float16 halves the index (512-d: 2,056 -> 1,032 B per record) and changed no
+# top-10 and no cosine by more than 1e-4 on 100k unit vectors (benchmarks/RESULTS.md, "Vector precision").
+PRECISIONS = ("float16", "float32")
 
 
 def int_id(record_id: str) -> int:
@@ -30,21 +33,28 @@ def ivf_lists(n: int) -> int:
     return max(1, int(math.sqrt(n)))
 
 
+def _precision_of(index: faiss.Index) -> str:
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    return "float16" if isinstance(inner, (faiss.IndexScalarQuantizer, faiss.IndexIVFScalarQuantizer)) else "float32"
+
+
 class VectorIndex:
     """Cosine similarity on L2-normalised vectors (inner product), keyed by string record ids.
 
-    Exact (flat) search below `ann_threshold` vectors; from there on an IVF-Flat index (faiss) answers:
-    it keeps the full float32 vectors, so `vectors()` still returns exact ones and the engine's dense
-    scores stay exact: only which candidates get nominated is approximate. IVF rather than HNSW because
+    Exact (flat) search below `ann_threshold` vectors; from there on an IVF index (faiss) answers: it keeps
+    the full vectors (float32, or float16 with `precision`), so `vectors()` still returns them and the
+    engine's dense scores stay exact: only which candidates get nominated is approximate. IVF rather than HNSW because
     IVF can delete by id (HNSW cannot), which edits and withdrawals need. None means always exact.
 
     Many Streamlit sessions share one instance, so every mutation holds the lock; searches hold it too,
     because FAISS indexes are not safe to read while another thread mutates them.
     """
 
-    def __init__(self, dim: int, ann_threshold: int | None = None):
-        self.dim, self.ann_threshold = dim, ann_threshold
-        self._index: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    def __init__(self, dim: int, ann_threshold: int | None = None, precision: str = "float32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"vector precision {precision!r}: expected one of {PRECISIONS}")
+        self.dim, self.ann_threshold, self.precision = dim, ann_threshold, precision
+        self._index: faiss.Index = faiss.IndexIDMap2(self._exact())
         self._trained_at = 0                     # size the IVF was clustered at (0: exact mode)
         self._ids: dict[int, str] = {}          # faiss int id -> record id
         self._hashes: dict[str, str] = {}        # record id -> content hash of the indexed text
@@ -104,19 +114,30 @@ class VectorIndex:
         elif self.approximate and n >= IVF_REBUILD_GROWTH * self._trained_at:
             self._rebuild(approximate=True)
 
+    def _exact(self) -> faiss.Index:
+        if self.precision == "float16":
+            return faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        return faiss.IndexFlatIP(self.dim)
+
+    def _approximate(self, nlist: int) -> faiss.IndexIVF:
+        if self.precision == "float16":
+            return faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(self.dim), self.dim, nlist,
+                                                 faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        return faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+
     def _rebuild(self, approximate: bool) -> None:
         """Move every stored vector into a new flat or IVF index (one k-means: seconds at 0.1-1M vectors)."""
         ints, data = self._all()
         if approximate:
             nlist = ivf_lists(len(ints))
-            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index = self._approximate(nlist)
             rng = np.random.default_rng(0)
             index.train(data[rng.choice(len(data), min(len(data), IVF_TRAIN_PER_LIST * nlist), replace=False)])
             index.set_direct_map_type(faiss.DirectMap.Hashtable)   # reconstruct() and remove_ids() by id
             index.nprobe = IVF_NPROBE
             self._trained_at = len(ints)
         else:
-            index, self._trained_at = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim)), 0
+            index, self._trained_at = faiss.IndexIDMap2(self._exact()), 0
         if len(ints):
             index.add_with_ids(data, ints)
         self._index = index
@@ -179,11 +200,13 @@ class VectorIndex:
         os.replace(tmp_ids, folder / "ids.json")
 
     @classmethod
-    def load(cls, folder: Path, dim: int, ann_threshold: int | None = None) -> "VectorIndex":
+    def load(cls, folder: Path, dim: int, ann_threshold: int | None = None,
+             precision: str = "float32") -> "VectorIndex":
         """Load a saved index; an unreadable or mismatched one comes back empty (the caller re-indexes).
 
-        The mode follows ann_threshold, not the file: a flat file past the threshold comes back as IVF."""
-        index = cls(dim, ann_threshold)
+        The mode and precision follow the arguments, not the file: a flat file past the threshold comes back
+        as IVF, and a file of the other precision is converted (its vectors are kept, not re-encoded)."""
+        index = cls(dim, ann_threshold, precision)
         try:
             meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
             loaded = faiss.read_index(str(folder / "vectors.faiss"))
@@ -191,7 +214,7 @@ class VectorIndex:
             return index
         if meta.get("dim") != dim or loaded.d != dim or loaded.ntotal != len(meta["hashes"]):
             return index
-        if isinstance(loaded, faiss.IndexIVFFlat):
+        if isinstance(loaded, faiss.IndexIVF):
             loaded.nprobe = IVF_NPROBE
             index._trained_at = int(meta.get("trained_at") or loaded.ntotal or 1)
         elif not isinstance(loaded, faiss.IndexIDMap2):
@@ -201,5 +224,7 @@ class VectorIndex:
         index._ids = {int_id(rid): rid for rid in index._hashes}
         if index.approximate and not ann_threshold:
             index._rebuild(approximate=False)
+        elif _precision_of(loaded) != precision:
+            index._rebuild(approximate=index.approximate)
         index._fit_mode()
         return index
