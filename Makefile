@@ -17,7 +17,7 @@ run: $(STAMP)
 	MATCHER_DEMO_ACCOUNTS=$${MATCHER_DEMO_ACCOUNTS:-true} HF_HUB_OFFLINE=1 $(BIN)/streamlit run app.py
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q --durations=25
 
 clean:
 	rm -rf $(VENV) var
