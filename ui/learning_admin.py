@@ -19,13 +19,14 @@ def _gates(params: dict) -> list[str]:
     out = []
     if p["maturity_gate"] < 1.0:
         floor = int(round(p["maturity_floor"]))
-        need = t("learn_need_floor", stage=t(f"maturity_{list(Maturity)[floor]}")) if floor else t("learn_need_scenario")
-        out.append(t("learn_gate_maturity", g=p["maturity_gate"], need=need))
+        need = (t("learn_need_floor", stage=t(f"maturity_{list(Maturity)[floor]}")) if floor
+                else t("learn_need_scenario"))
+        out.append(t("learn_gate_maturity", g=f"{p['maturity_gate']:.2f}", need=need))
     if p["region_gate"] < 1.0:
         need = t("learn_need_district") if p["region_need"] >= 1.0 else t("learn_need_city")
-        out.append(t("learn_gate_region", g=p["region_gate"], need=need))
+        out.append(t("learn_gate_region", g=f"{p['region_gate']:.2f}", need=need))
     if p["industry_gate"] < 1.0:
-        out.append(t("learn_gate_industry", g=p["industry_gate"]))
+        out.append(t("learn_gate_industry", g=f"{p['industry_gate']:.2f}"))
     return out
 
 

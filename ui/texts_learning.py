@@ -2,9 +2,9 @@
 parallel work on other pages' texts does not collide with it; both languages, as everywhere)."""
 
 TEXT: dict[str, dict[str, str]] = {
-    "learn_gate_maturity": {"zh": "成熟度门槛 ×{g:.2f}（{need}）", "en": "maturity gate ×{g:.2f} ({need})"},
-    "learn_gate_region": {"zh": "地区门槛 ×{g:.2f}（{need}）", "en": "region gate ×{g:.2f} ({need})"},
-    "learn_gate_industry": {"zh": "行业门槛 ×{g:.2f}", "en": "industry gate ×{g:.2f}"},
+    "learn_gate_maturity": {"zh": "成熟度门槛 ×{g}（{need}）", "en": "maturity gate ×{g} ({need})"},
+    "learn_gate_region": {"zh": "地区门槛 ×{g}（{need}）", "en": "region gate ×{g} ({need})"},
+    "learn_gate_industry": {"zh": "行业门槛 ×{g}", "en": "industry gate ×{g}"},
     "learn_need_scenario": {"zh": "低于场景要求", "en": "below the scenario's need"},
     "learn_need_floor": {"zh": "低于{stage}或场景要求", "en": "below {stage} or the scenario's need"},
     "learn_need_district": {"zh": "其他区县", "en": "another district"},

@@ -102,7 +102,7 @@ def oracle() -> dict[str, dict[str, float]]:
     return {**out, **{i: {"region_gate": signals.GATE_MIN, "region_need": 1.0} for i in REGION_POLICY}}
 
 
-def simulate(pairs: list[dict], seed: int = 11) -> list[dict]:
+def simulate(pairs: list[dict], seed: int = 11, noise: float = NOISE) -> list[dict]:
     """The planted-policy history (see the module docstring): one decision per shown pair, with a day."""
     rng = random.Random(seed)
     out = []
@@ -113,7 +113,7 @@ def simulate(pairs: list[dict], seed: int = 11) -> list[dict]:
         approved, reason = p["relevance"] >= 1, None if p["relevance"] >= 1 else "not_relevant"
         if (policy := breaks_policy(industry, fits, have, need)) is not None:   # checked first: a hard rule
             approved, reason = False, policy
-        if rng.random() < NOISE:
+        if rng.random() < noise:
             approved = not approved
             reason = None if approved else "other"
         out.append({**p, "id": n, "industry": industry, "approved": approved, "reason": reason, "fits": fits,
@@ -165,7 +165,8 @@ def headroom(history: list[dict]) -> float:
     the approval under today's weights: the most that gating those rejections down could fix."""
     by_scenario: dict[str, list[tuple[float, dict]]] = {}
     for h in history:
-        by_scenario.setdefault(h["scenario"]["id"], []).append((_score(h["text"], h["scenario"], h["offering"], None), h))
+        score = _score(h["text"], h["scenario"], h["offering"], None)
+        by_scenario.setdefault(h["scenario"]["id"], []).append((score, h))
     fixable = total = 0
     for items in by_scenario.values():
         for sa, a in items:
@@ -200,11 +201,13 @@ def replay(history: list[dict], min_decisions: int = 20) -> dict:
     return out
 
 
-def run(demo_dir: Path = DATA_DIR / "demo", seeds: tuple[int, ...] = SEEDS, shown: int = SHOWN) -> dict:
+def run(demo_dir: Path = DATA_DIR / "demo", seeds: tuple[int, ...] = SEEDS, shown: int = SHOWN,
+        noise: float = NOISE) -> dict:
     pairs = shown_pairs(demo_dir, shown)
-    out = {"shown": shown, "pairs_shown": len(pairs), "seeds": list(seeds), "planted": [], "shuffled": []}
+    out = {"shown": shown, "noise": noise, "pairs_shown": len(pairs), "seeds": list(seeds),
+           "planted": [], "shuffled": []}
     for seed in seeds:
-        history = simulate(pairs, seed)
+        history = simulate(pairs, seed, noise)
         out["planted"].append(replay(history))
         out["shuffled"].append(replay(shuffled(history, seed + 1)))
     return out
@@ -233,10 +236,10 @@ def _moved(weights: dict[str, dict[str, float]]) -> str:
 def render(doc: dict, command: str) -> str:
     """The RESULTS.md section for one run."""
     floors = ", ".join(f"{i}: {f or 'scenario need'}" for i, f in sorted(MATURITY_POLICY.items()))
-    lines = [f"### Shown top {doc['shown']} per scenario", "",
+    lines = [f"### Shown top {doc['shown']} per scenario, {doc['noise']:.0%} noise", "",
              f"`{command}` — **simulated histories** (see above). Planted policy: maturity ({floors}); region "
-             f"(same district) in {', '.join(sorted(REGION_POLICY))}; {NOISE:.0%} flipped; learn on the earliest "
-             f"{LEARN_SHARE:.0%}. Shown pairs: {doc['pairs_shown']}; seeds {doc['seeds']}.", "",
+             f"(same district) in {', '.join(sorted(REGION_POLICY))}; {doc['noise']:.0%} of decisions flipped; "
+             f"learn on the earliest {LEARN_SHARE:.0%}. Shown pairs: {doc['pairs_shown']}; seeds {doc['seeds']}.", "",
              "| history | seed | learn / test | all: fixed → learned (gain) [oracle gain] | policy industries | "
              "pairs the policy decided | headroom | learned |", "|---|---|---|---|---|---|---|---|"]
     for kind in ("planted", "shuffled"):
