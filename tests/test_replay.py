@@ -45,6 +45,10 @@ def test_minimum_evidence_cold_start_and_bounds(history):
     clipped = signals.params_for("biomedicine", {"biomedicine": {"maturity": 9.0, "maturity_gate": 0.01}})
     assert clipped["maturity"] == 0.32 and clipped["maturity_gate"] == signals.GATE_MIN
     assert signals.gate(["maturity", "region"], {"maturity_gate": 0.6, "region_gate": 0.6}) == signals.GATE_MIN
+    every_gate = {**signals.DEFAULT_PARAMS, "maturity_gate": 0.5, "region_gate": 0.5, "industry_gate": 0.5,
+                  "region_need": 1.0, "maturity_floor": 3.0}
+    assert signals.violated(None, 3, {"region": 0.5, "industry": 0.5}, every_gate) == []   # unknowns break nothing
+    assert signals.violated(0, 1, {"region": 0.8, "industry": 0.2}, every_gate) == ["maturity", "region", "industry"]
     h = history[0]
     fits = replay.structured_signals(h["scenario"], h["offering"], replay.Side.DEMAND)
     assert replay._score(h["text"], h["scenario"], h["offering"], {}) == signals.combine(h["text"], fits,

@@ -1,7 +1,9 @@
 """Structured match signals (industry, region, maturity, budget): pure functions, each in [0, 1].
 
 They are soft: a scenario posted by a PV plant may be solved by a carbon-materials offering, so a
-different industry lowers the score a little but never hides the pair. 0.5 means "unknown".
+different industry lowers the score a little but never hides the pair. 0.5 means "unknown". Where officials of an
+industry have shown by their reason codes that a requirement is hard for them, a learned gate (GATE_MIN, below)
+lowers a breaking offering's score further, to no less than half; it still never hides the pair.
 """
 from __future__ import annotations
 
