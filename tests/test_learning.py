@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import open_app
+from matcher.bench import replay
 from matcher.domain.records import PairingStatus, ReasonCode, RecordStatus, Side
 from matcher.search import signals
 from matcher.search.ranking import Suggestion
@@ -54,8 +55,22 @@ def test_learning_is_audited_used_by_the_ranking_frozen_and_rolled_back(platform
     note = json.loads(row.note)
     assert (row.actor, row.action, row.entity_id) == ("admin@x", "weights_learn", "batteries_storage")
     assert note["before"] == change.before and note["after"] == change.after and note["decisions"] == 32
-    after = {s.offering_id: s.score for s in platform.suggestions(Side.DEMAND, sid, k=40)}
+    shown = platform.suggestions(Side.DEMAND, sid, k=40)
+    after = {s.offering_id: s.score for s in shown}
     assert after[oids[0]] < before[oids[0]] and after[oids[-1]] > before[oids[-1]]   # immature down, mature up
+    # the learned gate (not just the soft weights): every immature offering now ranks below every mature one,
+    # scored exactly as the replay benchmark scores a pair with these parameters
+    assert change.after["maturity_gate"] == signals.GATE_MIN and change.after["maturity_floor"] == 0.0
+    immature = set(oids[:12])
+    assert all(s.offering_id not in immature for s in shown[:len(shown) - len(immature)])
+    scenario = {"industry": "batteries_storage", "required_maturity": "mass_production"}
+    for s in shown:
+        offering = {"industry": "batteries_storage",
+                    "maturity": "small_batch" if s.offering_id in immature else "mass_production"}
+        assert s.score == pytest.approx(replay._score(s.channels["text"], scenario, offering,
+                                                      {"batteries_storage": change.after}), abs=2e-4)
+        assert (s.channels.get("gate") == signals.GATE_MIN) == (s.offering_id in immature)
+        assert any(r.code == "learned_gate" for r in s.reasons) == (s.offering_id in immature)
     assert platform.learn_from_decisions("admin@x") == []          # nothing new: no new version
     platform.freeze_learning("batteries_storage", True, "admin@x")
     assert learning.frozen(platform.store) == {"batteries_storage"}
@@ -75,6 +90,7 @@ def test_admin_page_learns_and_rolls_back(platform, accounts):
     at.button(key="admin_learn").click().run()
     assert not at.exception and "Weights changed for 1 industries." in [s.value for s in at.success]
     assert at.dataframe[-1].value.shape[0] == 1
+    assert "maturity gate ×0.50 (below the scenario's need)" in at.dataframe[-1].value.to_string()
     at.button(key="admin_learn_rollback").click().run()
     assert at.dataframe[-1].value.shape[0] == 2
     assert learning.current(platform.store)["batteries_storage"] == signals.DEFAULT_PARAMS

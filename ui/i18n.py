@@ -443,3 +443,7 @@ def industry_label(code: str | None) -> str:
 
 def industry_codes() -> list[str]:
     return list(load_taxonomy().industries)
+
+from ui.texts_learning import TEXT as _LEARNING_TEXT  # noqa: E402  (learned gates on the admin page)
+
+TEXT.update(_LEARNING_TEXT)

@@ -2,6 +2,8 @@
 version (before and after, how many decisions), freeze an industry, roll back its last change."""
 import streamlit as st
 
+from matcher.domain.records import Maturity
+from matcher.search import signals
 from matcher.workflow import learning
 from ui.i18n import industry_label, lang, t
 from ui.widgets import md_escape, status_table
@@ -11,8 +13,26 @@ PARAMS = {"industry": "learn_param_industry", "region": "learn_param_region", "m
 ACTIONS = {"learn": "learn_action_learn", "rollback": "learn_action_rollback", "freeze": "learn_action_freeze"}
 
 
+def _gates(params: dict) -> list[str]:
+    """The learned gates in force (signals.violated), in words; none on today's defaults."""
+    p = signals.params_for(None, {"": params})
+    out = []
+    if p["maturity_gate"] < 1.0:
+        floor = int(round(p["maturity_floor"]))
+        need = (t("learn_need_floor", stage=t(f"maturity_{list(Maturity)[floor]}")) if floor
+                else t("learn_need_scenario"))
+        out.append(t("learn_gate_maturity", g=f"{p['maturity_gate']:.2f}", need=need))
+    if p["region_gate"] < 1.0:
+        need = t("learn_need_district") if p["region_need"] >= 1.0 else t("learn_need_city")
+        out.append(t("learn_gate_region", g=f"{p['region_gate']:.2f}", need=need))
+    if p["industry_gate"] < 1.0:
+        out.append(t("learn_gate_industry", g=f"{p['industry_gate']:.2f}"))
+    return out
+
+
 def _summary(params: dict) -> str:
-    return " · ".join(f"{t(key)} {params.get(name, 0):.3f}" for name, key in PARAMS.items())
+    weights = [f"{t(key)} {params.get(name, signals.DEFAULT_PARAMS[name]):.3f}" for name, key in PARAMS.items()]
+    return " · ".join(weights + (_gates(params) or [t("learn_no_gate")]))
 
 
 def learning_section(platform, account) -> None:

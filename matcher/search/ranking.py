@@ -112,6 +112,38 @@ def structured_signals(query: dict, cand: dict, query_side: Side,
     }
 
 
+def broken_requirements(query: dict, cand: dict, query_side: Side, fits: dict[str, float],
+                        params: dict[str, float]) -> list[str]:
+    """The learned industry requirements (signals.violated) the pair breaks; none on today's defaults."""
+    offering, scenario = (cand, query) if query_side == Side.DEMAND else (query, cand)
+    have, need = signals.maturity_ranks(offering.get("maturity"), scenario.get("required_maturity"))
+    return signals.violated(have, need, fits, params)
+
+
+def gate_reason(broken: list[str], params: dict[str, float], value: float) -> Reason:
+    """Why a learned gate lowered the score, in the users' words."""
+    floor = int(round(params["maturity_floor"]))
+    en_parts, zh_parts = [], []
+    if "maturity" in broken:
+        if floor:
+            stage = list(Maturity)[floor]
+            en_parts.append(f"below {stage.replace('_', ' ')} maturity or the need")
+            zh_parts.append(f"成熟度低于{MATURITY_ZH[stage]}或低于要求")
+        else:
+            en_parts.append("below the maturity needed")
+            zh_parts.append("成熟度低于要求")
+    if "region" in broken:
+        district = params["region_need"] >= 1.0
+        en_parts.append("from another district" if district else "from another city")
+        zh_parts.append("来自其他区县" if district else "来自其他城市")
+    if "industry" in broken:
+        en_parts.append("from another industry")
+        zh_parts.append("来自其他行业")
+    return Reason("learned_gate", f"Officials of this industry reject offerings {' and '.join(en_parts)}: "
+                                  f"score ×{value:.2f} (learned from their decisions)",
+                  f"本行业主管部门通常否决{'且'.join(zh_parts)}的成果：分数 ×{value:.2f}（从审核决定中学习）")
+
+
 def scenario_industry(query: dict, cand: dict, query_side: Side) -> str | None:
     return (query if query_side == Side.DEMAND else cand).get("industry")
 
@@ -214,10 +246,15 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     lex_norm = fusion.normalise_lexical(lexical, lexical_ref)
     filters = filters or Filters()
     scored = []
+    gates: dict[int, tuple[list[str], dict[str, float], float]] = {}
     for i, cand in enumerate(candidates):
         params = signals.params_for(scenario_industry(query, cand, query_side), learned)
         sig = structured_signals(query, cand, query_side, params)
         score = signals.combine(float(text[i]), sig, params)
+        if broken := broken_requirements(query, cand, query_side, sig, params):   # learned gates (cold start: none)
+            gates[i] = (broken, params, signals.gate(broken, params))
+            sig = {**sig, "gate": round(gates[i][2], 4)}
+            score *= gates[i][2]
         if lifts and (mine := lifts.get(cand["id"])):
             sig = {**sig, "lift": round(min(MAX_TOTAL_LIFT, sum(x.amount for x in mine)), 4)}
             score = min(1.0, score * (1.0 + sig["lift"]))
@@ -259,6 +296,8 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
         reasons = explain(query, cand, chans, terms, query_side)
         if (extra := indicator_reason(checks)) is not None:
             reasons.append(extra)
+        if i in gates:
+            reasons.append(gate_reason(*gates[i]))
         reasons += [Reason(x.code, x.en, x.zh) for x in (lifts or {}).get(cand["id"], ()) if "lift" in sig]
         out.append(Suggestion(ids[0], ids[1], round(score, 4), chans, terms, reasons, checks))
     return out

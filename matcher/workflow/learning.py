@@ -1,27 +1,35 @@
 """Learning from officials' decisions: reason codes become per-industry structured-signal parameters.
 
-A signal moves only when the decisions that name its reason code differ on that signal from the other
-decisions of the same kind, in one industry with enough decisions:
-- rejections with `maturity_too_low` whose maturity fit is lower than that of rejections for other reasons
-  raise the maturity weight and strictness (the penalty per missing stage); `region` raises the region weight,
-  `wrong_industry` the industry penalty;
-- approvals that name the reason ("approved although another region") and are worse on its signal than the
-  other approvals lower that weight.
-The test is one-sided Mann-Whitney (scipy) at ALPHA; the size of the move follows the difference in mean fit
-and stays within signals.LEARNED_BOUNDS. Reasons attached at random (shuffled) differ on nothing, so nothing
-moves. Parameters are recomputed from today's defaults each time (cold start = today's ranking). Every change
-is a new audited version that admins can freeze (no further learning) or roll back.
+Two kinds of parameter move, each only in an industry with at least `min_decisions` decisions (today's ranking
+until then, and after a rollback):
+- soft weights: rejections with `maturity_too_low` whose maturity fit is lower than that of rejections for other
+  reasons raise the maturity weight and strictness (the penalty per missing stage); `region` raises the region
+  weight, `wrong_industry` the industry penalty; approvals naming the reason ("approved although another region")
+  and worse on its signal lower that weight. One-sided Mann-Whitney (scipy, permutation p) at ALPHA; bounds
+  signals.LEARNED_BOUNDS (weights half to double today's, strictness 0.4-1.0 per missing stage);
+- gates, for a reason used as a hard requirement ("hospitals: nothing below small batch"): when the rejections
+  naming it break one requirement far more often than the other rejections (one-sided Fisher exact test,
+  Bonferroni over the candidate requirements), the industry learns that requirement (for maturity an industry
+  floor: the scenario's own need, or at least pilot / small batch / mass production; for region: the same city or
+  the same district) and a gate: offerings breaking it have their score multiplied by 1.0 down to
+  signals.GATE_MIN = 0.5 (all gates together never below 0.5, never a lift). The depth follows the difference
+  in the shares breaking it (GATE_FULL_EFFECT for the full depth) and shrinks with approvals that name the
+  reason on pairs breaking it. Unknown facts (no maturity, region or industry stated) never break a gate.
+Reasons attached at random (shuffled) differ on nothing, so nothing moves; the outcomes alone never move anything.
+Parameters are recomputed from today's defaults each time. Every change is a new audited version (who, which
+decisions, before and after) that admins can freeze (no further learning) or roll back; the ranking reads the
+versions in force (`current`) through Engine.learned.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from scipy.stats import mannwhitneyu
+from scipy.stats import PermutationMethod, fisher_exact, mannwhitneyu
 from sqlalchemy import func, select
 
 from matcher.domain.records import PairingStatus as P
-from matcher.domain.records import ReasonCode, Side
+from matcher.domain.records import Maturity, ReasonCode, Side
 from matcher.search import signals
 from matcher.search.ranking import structured_signals
 from matcher.storage.schema import LearnedWeights, OfferingRow, Pairing, ScenarioRow
@@ -30,6 +38,8 @@ from matcher.storage.store import Store, row_to_dict
 ALPHA = 0.01
 MIN_PER_GROUP = 5           # decisions on each side of a comparison
 FULL_EFFECT = 0.4           # a mean-fit difference this large moves a weight to its bound
+PERMUTATION = PermutationMethod(n_resamples=4999, random_state=0)
+GATE_FULL_EFFECT = 0.5      # a difference this large in the share breaking a requirement: gate at GATE_MIN
 SIGNAL_REASONS = {"maturity": ReasonCode.MATURITY_TOO_LOW.value, "region": ReasonCode.REGION.value,
                   "industry": ReasonCode.WRONG_INDUSTRY.value}
 APPROVED = {P.APPROVED, P.CONTACTED, P.PILOTING, P.DEPLOYED}
@@ -51,6 +61,8 @@ class Decision:
     approved: bool
     reason: str | None
     fits: dict[str, float]     # structured signals under today's parameters
+    have: int | None = None    # the offering's maturity stage (None: not stated)
+    need: int = 1              # the stage the scenario needs (pilot when it says nothing)
 
 
 @dataclass
@@ -69,7 +81,9 @@ def _compare(a: list[float], b: list[float]) -> tuple[float, float] | None:
     effect = sum(b) / len(b) - sum(a) / len(a)
     if effect <= 0:
         return effect, 1.0
-    return effect, float(mannwhitneyu(a, b, alternative="less").pvalue)
+    # a permutation null (fixed seed: the same decisions always give the same answer): fits take few distinct
+    # values, and the normal approximation with that many ties is too ready to call chance a difference
+    return effect, float(mannwhitneyu(a, b, alternative="less", method=PERMUTATION).pvalue)
 
 
 def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str, dict]]:
@@ -86,7 +100,7 @@ def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str,
             result = _compare(named, other)
             notes[kind] = {"named": len(named), "other": len(other),
                            **({"effect": round(result[0], 4), "p": round(result[1], 6)} if result else {})}
-            if result is None or result[1] >= ALPHA:
+            if result is None or result[1] * len(SIGNAL_REASONS) >= ALPHA:   # Bonferroni over the signals
                 continue
             strength = min(1.0, result[0] / FULL_EFFECT)
             if not approved:   # rejected for this reason and worse on it: the signal matters more here
@@ -96,8 +110,56 @@ def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str,
                     params["maturity_step"] = step + strength * (lo_hi["maturity_step"][1] - step)
             else:              # approved although worse on it: the signal matters less here
                 params[sig] = default - strength * (default - lo_hi[sig][0])
+        change, notes["gate"] = learn_gate(decisions, sig)
+        params.update(change)
         evidence[sig] = notes
     return {k: round(v, 4) for k, v in params.items()}, evidence
+
+
+def _gate_options(sig: str) -> list[dict[str, float]]:
+    """The requirements a gate may learn for a signal, least strict first (ties go to the least strict)."""
+    if sig == "maturity":   # the scenario's own need, or an industry floor of pilot / small batch / mass production
+        return [{"maturity_floor": float(f)} for f in range(len(Maturity))]
+    if sig == "region":     # another city, or another district
+        return [{"region_need": 0.8}, {"region_need": 1.0}]
+    return [{}]
+
+
+def _breaks(d: Decision, sig: str, option: dict[str, float]) -> bool:
+    params = {**signals.DEFAULT_PARAMS, **option, f"{sig}_gate": signals.GATE_MIN}
+    return sig in signals.violated(d.have, d.need, d.fits, params)
+
+
+def learn_gate(decisions: list[Decision], sig: str) -> tuple[dict[str, float], dict]:
+    """A hard requirement behind a reason code: the rejections naming it break one requirement (for maturity
+    an industry floor, for region a district or city scope) far more often than the other rejections do
+    (one-sided Fisher exact test, Bonferroni over the options, at ALPHA). The gate's depth follows the
+    difference in those shares, and approvals naming the same reason on pairs breaking it weaken it.
+    Returns the parameters to change (none when nothing is shown) and the evidence."""
+    reason = SIGNAL_REASONS[sig]
+    rejected = [d for d in decisions if not d.approved]
+    named = [d for d in rejected if d.reason == reason]
+    other = [d for d in rejected if d.reason != reason]
+    waived = [d for d in decisions if d.approved and d.reason == reason]
+    notes: dict = {"reason": reason, "named": len(named), "other": len(other)}
+    if len(named) < MIN_PER_GROUP or len(other) < MIN_PER_GROUP:
+        return {}, notes
+    options = _gate_options(sig)
+    best = None
+    for option in options:
+        a = sum(_breaks(d, sig, option) for d in named)
+        b = sum(_breaks(d, sig, option) for d in other)
+        p = float(fisher_exact([[a, len(named) - a], [b, len(other) - b]], alternative="greater")[1])
+        if best is None or p < best[0] * (1 - 1e-9):   # relative: p-values of large sets are tiny
+            best = (p, option, a / len(named) - b / len(other), a)
+    p, option, effect, broke = best
+    notes.update({"p": round(p, 6), "effect": round(effect, 4), **option})
+    if p * len(options) >= ALPHA or effect <= 0:
+        return {}, notes
+    kept = broke / (broke + sum(_breaks(d, sig, option) for d in waived))
+    depth = min(1.0, effect / GATE_FULL_EFFECT) * kept
+    notes["waived"] = len(waived)
+    return {**option, f"{sig}_gate": 1.0 - depth * (1.0 - signals.GATE_MIN)}, notes
 
 
 def propose(decisions: list[Decision], current: dict[str, dict[str, float]], min_decisions: int,
@@ -130,7 +192,9 @@ def decisions(store: Store) -> list[Decision]:
     with store.read() as s:
         for pairing, scen, off in s.execute(stmt):
             fits = structured_signals(row_to_dict(scen), row_to_dict(off), Side.DEMAND, signals.DEFAULT_PARAMS)
-            out.append(Decision(pairing.id, scen.industry, P(pairing.status) in APPROVED, pairing.reason_code, fits))
+            have, need = signals.maturity_ranks(off.maturity, scen.required_maturity)
+            out.append(Decision(pairing.id, scen.industry, P(pairing.status) in APPROVED, pairing.reason_code, fits,
+                                have, need))
     return out
 
 
