@@ -443,3 +443,8 @@ def industry_label(code: str | None) -> str:
 
 def industry_codes() -> list[str]:
     return list(load_taxonomy().industries)
+
+
+from ui.texts_campaigns import TEXT as _CAMPAIGN_TEXT  # noqa: E402  (diagnosis campaigns and reports pages)
+
+TEXT.update(_CAMPAIGN_TEXT)
