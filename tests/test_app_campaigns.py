@@ -63,3 +63,9 @@ def test_provider_answers_official_assigns_diagnoses_and_makes_a_scenario(platfo
     assert not at.exception, at.exception
     sid = diagnoses.get_diagnosis(platform.store, diag["id"])["scenario_id"]
     assert platform.store.get_record(Side.DEMAND, sid)["status"] == RecordStatus.PENDING
+    at = open_app("ui/reports.py", official).run()
+    assert not at.exception and at.metric and at.subheader[0].value.startswith("Report for")
+    at.radio(key="rep_kind").set_value("campaign").run()
+    assert not at.exception and at.subheader[0].value == "Campaign report: Diagnosis for machinery makers"
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Enterprises diagnosed"] == "1" and shown["Providers assigned"] == "1"
