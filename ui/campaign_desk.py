@@ -8,7 +8,7 @@ import streamlit as st
 from matcher.domain.records import RecordValidationError
 from matcher.workflow import campaigns as cp
 from matcher.workflow import diagnoses
-from ui.i18n import industry_codes, industry_label, lang, t
+from ui.i18n import format_datetime, industry_codes, industry_label, lang, t
 from ui.widgets import md_escape, status_table
 
 KEY = "camp"
@@ -26,7 +26,8 @@ def done(message: str) -> None:
 
 def campaign_facts(platform, campaign: dict) -> None:
     st.markdown(f"**{md_escape(campaign['title'])}**")
-    st.caption(t("camp_facts", park=campaign["park"], start=campaign["start_date"], end=campaign["end_date"],
+    st.caption(t("camp_facts", park=campaign["park"], start=format_datetime(campaign["start_date"]),
+                 end=format_datetime(campaign["end_date"]),
                  count=campaign["enterprise_count"],
                  done=len(diagnoses.list_diagnoses(platform.store, campaign["id"]))))
     if campaign["industries"]:
@@ -134,7 +135,7 @@ def _diagnoses(platform, account, campaign: dict) -> None:
         st.caption(t("camp_to_scenario_none"))
         return
     did = st.selectbox(t("camp_pick_diag"), list(open_), key=f"{KEY}_scen_pick",
-                       format_func=lambda i: f"{open_[i]['enterprise']} · {open_[i]['diagnosed_on']}")
+                       format_func=lambda i: f"{open_[i]['enterprise']} · {format_datetime(open_[i]['diagnosed_on'])}")
     draft = diagnoses.scenario_draft(campaign, open_[did])
     with st.form(f"{KEY}_scen_{did}"):
         title = st.text_input(t("camp_scen_title") + " *", value=draft["title"], key=f"{KEY}_scen_title_{did}")

@@ -66,7 +66,7 @@ def _page(chromium, url):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(url)
-    wait_ready(page)
+    wait_ready(page, timeout=START_TIMEOUT_S * 1000)   # the server's first run loads the platform
     return context, page
 
 
