@@ -141,3 +141,18 @@ def test_diagnosis_then_findings_become_a_pending_scenario_in_one_step(platform,
     with pytest.raises(RecordValidationError, match="already has scenario"):
         diagnoses.create_scenario(platform, did, draft, "official@x")
     assert _count(store, CampaignProvider) == 1
+
+
+def test_demo_campaigns_seed_providers_parks_answers_and_a_scenario(platform, settings):
+    from matcher.workflow import programme_demo
+
+    programme_demo.seed_campaigns(platform, settings.demo_dir)
+    offers = cp.service_offers(platform.store, published_only=True)
+    assert {o["provider_kind"] for o in offers} == {"university", "service_firm"} and len(offers) == 5
+    first, second = sorted(cp.list_campaigns(platform.store), key=lambda c: c["id"])
+    assert first["park"] != second["park"]
+    assert sorted(p["status"] for p in cp.providers(platform.store, first["id"])) == ["applied", "assigned", "assigned"]
+    found = diagnoses.list_diagnoses(platform.store, first["id"])
+    [sid] = [d["scenario_id"] for d in found if d["scenario_id"]]
+    assert len(found) == 3 and platform.store.get_record(Side.DEMAND, sid)["status"] == RecordStatus.PUBLISHED
+    assert [p["status"] for p in cp.providers(platform.store, second["id"])] == ["applied"]
