@@ -23,6 +23,9 @@ from matcher.storage.store import Store, row_to_dict
 from matcher.workflow.demonstration import GRANTED
 
 
+PAIRING_ROWS = select(Pairing.id, Pairing.status)   # a year holds thousands of pairings: no ORM objects
+
+
 class Scope:
     """What a report covers. Subclasses set kind and implement records(); the other steps have defaults."""
     kind = ""
@@ -31,9 +34,10 @@ class Scope:
         """(offering ids, scenario ids) in scope."""
         raise NotImplementedError
 
-    def pairings(self, s, offerings: set[str], scenarios: set[str]) -> list[Pairing]:
-        return list(s.scalars(select(Pairing).where(or_(Pairing.offering_id.in_(offerings),
-                                                         Pairing.scenario_id.in_(scenarios)))))
+    def pairings(self, s, offerings: set[str], scenarios: set[str]) -> list:
+        """(id, status) rows of the pairings in scope."""
+        return s.execute(PAIRING_ROWS.where(or_(Pairing.offering_id.in_(offerings),
+                                                Pairing.scenario_id.in_(scenarios)))).all()
 
     def projects(self, s, pairing_ids: set[int]) -> list[DemonstrationProject]:
         return list(s.scalars(select(DemonstrationProject).where(DemonstrationProject.pairing_id.in_(pairing_ids))
@@ -63,7 +67,7 @@ class YearScope(Scope):
                      for row in (OfferingRow, ScenarioRow))
 
     def pairings(self, s, offerings, scenarios):
-        return list(s.scalars(select(Pairing).where(extract("year", Pairing.created_at) == self.year)))
+        return s.execute(PAIRING_ROWS.where(extract("year", Pairing.created_at) == self.year)).all()
 
     def projects(self, s, pairing_ids):
         return list(s.scalars(select(DemonstrationProject).where(DemonstrationProject.year == self.year)
@@ -90,7 +94,7 @@ class CampaignScope(Scope):
 
     def pairings(self, s, offerings, scenarios):
         # a provider's service offer is paired with scenarios city-wide: only this campaign's scenarios count
-        return list(s.scalars(select(Pairing).where(Pairing.scenario_id.in_(scenarios))))
+        return s.execute(PAIRING_ROWS.where(Pairing.scenario_id.in_(scenarios))).all()
 
     def involved(self, s, offerings, scenarios):
         out = super().involved(s, offerings, set())          # providers (supply side of the campaign)
@@ -145,15 +149,14 @@ def build_report(store: Store, scope: Scope) -> Report:
 
 def _tagged(s, involved: dict[int, set[str]]) -> list[dict]:
     """Organisations involved that hold at least one verified tag, with those tags."""
-    out = []
-    for org in s.scalars(select(OrganisationRow).where(OrganisationRow.id.in_(involved)).order_by(OrganisationRow.name)):
-        tags = s.execute(select(OrganisationTagRow.tag, OrganisationTagRow.level, OrganisationTagRow.year).where(
-            OrganisationTagRow.organisation_id == org.id, OrganisationTagRow.status == "verified")
-            .order_by(OrganisationTagRow.tag)).all()
-        if tags:
-            out.append({"name": org.name, "district": org.district, "tags": [tuple(t) for t in tags],
-                        "roles": sorted(involved[org.id])})
-    return out
+    held: dict[int, list[tuple]] = {}
+    for org_id, *tag in s.execute(select(OrganisationTagRow.organisation_id, OrganisationTagRow.tag,
+                                         OrganisationTagRow.level, OrganisationTagRow.year).where(
+            OrganisationTagRow.status == "verified").order_by(OrganisationTagRow.tag)):
+        if org_id in involved:
+            held.setdefault(org_id, []).append(tuple(tag))
+    return [{"name": org.name, "district": org.district, "tags": held[org.id], "roles": sorted(involved[org.id])}
+            for org in s.scalars(select(OrganisationRow).where(OrganisationRow.id.in_(held)).order_by(OrganisationRow.name))]
 
 
 def _campaign(s, campaign_id: int) -> dict:
