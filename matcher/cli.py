@@ -16,6 +16,9 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 SIDE_BY_NAME = {"offerings": Side.SUPPLY, "scenarios": Side.DEMAND}
 
 
+PROGRAMME_KINDS = ("organisations", "cases", "campaigns")   # tables of the city's programme (no index work)
+
+
 def _platform(sync: bool = True):
     from matcher.service import Platform  # heavy imports (torch) only for commands that need them
 
@@ -62,7 +65,7 @@ def _print_errors(exc: RecordValidationError, file: str) -> int:
 
 
 def cmd_import(args) -> int:
-    if args.kind in ("organisations", "cases"):
+    if args.kind in PROGRAMME_KINDS:
         return _import_programme(args)
     platform = _platform()
     bar, update = _bar(f"import {args.kind}")
@@ -81,7 +84,8 @@ def cmd_import(args) -> int:
 
 
 def _import_programme(args) -> int:
-    """The cultivation list (organisations with tags) or cases; no index work, so no model is loaded."""
+    """The cultivation list (organisations with tags), cases or campaigns; no index work, so no model is loaded."""
+    from matcher.io.campaigns import import_campaigns
     from matcher.io.cases import import_cases
     from matcher.io.organisations import import_organisations
     from matcher.storage.store import Store
@@ -91,6 +95,8 @@ def _import_programme(args) -> int:
         if args.kind == "organisations":
             ids = import_organisations(store, Path(args.file), Path(args.file).name, actor="cli",
                                        verified=not args.unverified)
+        elif args.kind == "campaigns":
+            ids = import_campaigns(store, Path(args.file), Path(args.file).name, actor="cli")
         else:
             ids = import_cases(store, Path(args.file), Path(args.file).name, actor="cli")
     except RecordValidationError as exc:
@@ -100,11 +106,13 @@ def _import_programme(args) -> int:
 
 
 def _programme_rows(store, kind: str, lang: str) -> list[dict]:
+    from matcher.io import campaigns as campaigns_io
     from matcher.io import cases as cases_io
     from matcher.io import organisations as orgs_io
 
-    module = orgs_io if kind == "organisations" else cases_io
-    rows = orgs_io.export_organisations(store) if kind == "organisations" else cases_io.export_cases(store)
+    module = {"organisations": orgs_io, "cases": cases_io, "campaigns": campaigns_io}[kind]
+    rows = {"organisations": orgs_io.export_organisations, "cases": cases_io.export_cases,
+            "campaigns": campaigns_io.export_campaigns}[kind](store)
     names = getattr(module, "HEADERS_ZH", {}) if lang == "zh" else {}
     return [{names.get(k, k): v for k, v in r.items()} for r in rows]
 
@@ -115,7 +123,7 @@ def cmd_export(args) -> int:
 
     platform = _platform(sync=False)
     fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
-    if args.kind in ("organisations", "cases"):
+    if args.kind in PROGRAMME_KINDS:
         rows = _programme_rows(platform.store, args.kind, args.headers)
         write_table(rows, args.file, fmt)
         print(f"exported {len(rows)} {args.kind} rows to {args.file}")
@@ -345,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="load data/demo into an empty database").set_defaults(func=cmd_seed_demo)
 
     p = sub.add_parser("import", help="import a CSV/XLSX file, all rows or none")
-    p.add_argument("kind", choices=[*SIDE_BY_NAME, "organisations", "cases"])
+    p.add_argument("kind", choices=[*SIDE_BY_NAME, *PROGRAMME_KINDS])
     p.add_argument("file")
     p.add_argument("--unverified", action="store_true",
                    help="organisations: leave the file's tags for an official to verify (default: the city's "
@@ -353,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export records or pairings to CSV/XLSX (by the file's extension)")
-    p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings", "organisations", "cases"])
+    p.add_argument("kind", choices=[*SIDE_BY_NAME, "pairings", *PROGRAMME_KINDS])
     p.add_argument("file")
     p.add_argument("--headers", choices=["en", "zh"], default="en", help="header language")
     p.add_argument("--labels", action="store_true",

@@ -245,6 +245,7 @@ class Platform:
         self.import_file(Side.DEMAND, demo / "scenarios.csv", "scenarios.csv", "demo",
                          progress=lambda f, m: progress(0.5 + 0.45 * f, m))
         programme_demo.seed_projects(self, demo)
+        programme_demo.seed_campaigns(self, demo)
         progress(1.0, "done")
         return bool(off)
 

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import open_app
 from matcher.domain.records import RecordStatus, Side
-from matcher.storage.schema import OfferingRow, ScenarioRow, User
-from matcher.workflow import review
+from matcher.storage.schema import CampaignDiagnosis, CampaignProvider, CampaignRow, OfferingRow, ScenarioRow, User
+from matcher.workflow import campaigns, diagnoses, review
 from ui.auth_gate import PAGES
 from ui.i18n import TEXT
 
@@ -49,6 +49,11 @@ def _user_data(store) -> list[str]:
                           row.contact_name or "", row.contact_email or "", row.contact_phone or ""]
         for user in s.query(User):
             texts += [user.email, user.organization, user.contact_name or ""]
+        for c in s.query(CampaignRow):
+            texts += [c.title, c.park, c.district or "", c.needs]
+        for d in s.query(CampaignDiagnosis):
+            texts += [d.enterprise, d.findings]
+        texts += [p.message or "" for p in s.query(CampaignProvider)]
     return sorted({x for x in texts if x}, key=len, reverse=True)
 
 
@@ -88,6 +93,18 @@ def busy(platform, accounts, seeded):
     pairings = review.list_pairings(platform.store)
     first = review.transition(platform.store, pairings[0]["id"], "approved", official.email, pairings[0]["version"])
     review.express_interest(platform.store, first["id"], "demand", ent.email)
+    # a campaign with a provider's answer, an assignment and a diagnosis (campaigns and reports pages)
+    offer = campaigns.submit_service_offer(platform, dict(title="Line diagnosis", organization="enterprise org",
+                                           description="Production line diagnosis."), "university", "diagnosis",
+                                           ent.email, owner_id=ent.id, status=RecordStatus.PUBLISHED)
+    today = __import__("datetime").date.today()
+    cid = campaigns.create_campaign(platform.store, dict(title="Park diagnosis", park="Wujin park", enterprise_count=3,
+                                    needs="Line diagnosis for machinery makers.", start_date=today,
+                                    end_date=today), official.email)
+    campaigns.apply(platform.store, cid, offer, "We can help.", ent.email)
+    campaigns.assign(platform.store, cid, offer, official.email)
+    diagnoses.record_diagnosis(platform.store, cid, dict(enterprise="Gear Co", diagnosed_on=today,
+                                                         findings="Manual inspection."), official.email)
     return platform
 
 

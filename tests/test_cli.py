@@ -132,3 +132,32 @@ def test_organisations_and_cases_import_export_and_similar_cases(loaded):
     assert run(loaded, "export", "cases", "c.csv").returncode == 0
     rows = list(csv.DictReader(open(loaded / "c.csv", encoding="utf-8-sig")))
     assert rows[0]["results"] == "Cell temperature spread ≤ 3 °C = 2.4 °C = yes"
+
+
+CAMPAIGNS_CSV = """活动名称,园区/镇,所在区县,行业,企业数量,诊断需求,开始日期,结束日期
+武进高新区智能制造诊断,武进国家高新区,武进区,robotics_equipment; 工业互联网,20,产线诊断和设备联网,2026-10-01,2026-12-31
+"""
+
+
+def test_campaigns_import_all_or_nothing_and_export_round_trip(tmp_path):
+    bad = CAMPAIGNS_CSV + "春季诊断,薛埠镇,金坛区,纺织,0,能效诊断,2026-05-01,2026-04-01\n"
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
+    out = run(tmp_path, "import", "campaigns", "bad.csv")
+    assert out.returncode == 1 and "row 3" in out.stderr
+    assert "end_date" in out.stderr and "早于开始日期" in out.stderr and "企业数量必须大于 0" in out.stderr
+    assert "unknown industry '纺织'" in out.stderr and "row 2" not in out.stderr
+    (tmp_path / "good.csv").write_text(CAMPAIGNS_CSV, encoding="utf-8")
+    assert run(tmp_path, "import", "campaigns", "good.csv").returncode == 0
+    db = sqlite3.connect(tmp_path / "var" / "matcher.db")
+    assert db.execute("SELECT industries, enterprise_count FROM campaigns").fetchall() == [
+        ('["robotics_equipment", "industrial_internet"]', 20)]
+    assert db.execute("SELECT count(*) FROM audit_log WHERE entity = 'campaign'").fetchone() == (1,)
+    assert run(tmp_path, "export", "campaigns", "c.xlsx", "--headers", "zh").returncode == 0
+    from matcher.io.campaigns import import_campaigns   # the export reads back in (in-process: one start less)
+    from matcher.storage.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'var' / 'matcher.db'}")
+    import_campaigns(store, tmp_path / "c.xlsx", "c.xlsx", "test")
+    store.engine.dispose()
+    assert db.execute("SELECT count(*), min(start_date), max(end_date) FROM campaigns").fetchone() == (
+        2, "2026-10-01", "2026-12-31")

@@ -39,6 +39,9 @@ PAGES = [
     ("ui/demonstration.py", "page_demonstration", ":material/emoji_events:", "demonstration",
      (Role.ENTERPRISE, *OFFICIALS)),
     ("ui/case_library.py", "page_cases", ":material/library_books:", "cases", (Role.ENTERPRISE, *OFFICIALS)),
+    # diagnosis campaigns and reports (issue 11 items 2 and 4)
+    ("ui/campaigns.py", "page_campaigns", ":material/troubleshoot:", "campaigns", (Role.ENTERPRISE, *OFFICIALS)),
+    ("ui/reports.py", "page_reports", ":material/summarize:", "reports", OFFICIALS),
     ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}

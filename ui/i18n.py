@@ -447,3 +447,7 @@ def industry_codes() -> list[str]:
 from ui.texts_learning import TEXT as _LEARNING_TEXT  # noqa: E402  (learned gates on the admin page)
 
 TEXT.update(_LEARNING_TEXT)
+
+from ui.texts_campaigns import TEXT as _CAMPAIGN_TEXT  # noqa: E402  (diagnosis campaigns and reports pages)
+
+TEXT.update(_CAMPAIGN_TEXT)

@@ -262,13 +262,16 @@ class Engine:
         return self.match({"id": None, "title": text, "description": "", **fields}, side, k, filters)
 
     def match(self, query: dict, side: Side, k: int | None = None, filters: Filters | None = None,
-              lifts: Mapping[str, list[Lift]] | None = None, exclude_own: bool = True) -> list[Suggestion]:
+              lifts: Mapping[str, list[Lift]] | None = None, exclude_own: bool = True,
+              among: frozenset[str] | None = None) -> list[Suggestion]:
         """Counterparts of query on the other side.
 
         lifts: candidate id -> bounded lifts from evidence the engine does not hold (tags, cases).
         exclude_own: leave out the query organisation's own records (off for labelled benchmark sets).
+        among: rank exactly these counterparts (a sub-population such as service offers) instead of the
+            ones the channels nominate, so none of them is missed however large the index.
         """
-        pool = self.candidates(query, side, exclude_own)
+        pool = self.candidates(query, side, exclude_own, among)
         if pool is None:
             return []
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
@@ -276,15 +279,20 @@ class Engine:
                                lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration,
                                lifts=lifts, learned=self.learned)
 
-    def candidates(self, query: dict, side: Side, exclude_own: bool = True) -> CandidatePool | None:
-        """The published counterparts either channel nominates for the query, with both channels' raw scores."""
+    def candidates(self, query: dict, side: Side, exclude_own: bool = True,
+                   among: frozenset[str] | None = None) -> CandidatePool | None:
+        """The published counterparts either channel nominates for the query (or the indexed ones of among),
+        with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
         qvec = self.embed([text], remember=query.get("id") is not None)
         with target.lock:
             lex = target.lexical.search(text, CANDIDATES_PER_CHANNEL)
-            pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
-            pool.update(rid for rid, _ in lex.top)
+            if among is None:
+                pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
+                pool.update(rid for rid, _ in lex.top)
+            else:
+                pool = {rid for rid in among if rid in target.vectors.hashes}
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:

@@ -307,3 +307,66 @@ class NotificationOptOut(Base):
     __tablename__ = "notification_opt_outs"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     event: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+# --- Diagnosis campaigns (issue 11 item 2, branch campaigns: matcher/workflow/campaigns.py) ----------------
+# New tables only. A service offer is an offering (it shares the supply index and the ranking) marked here
+# with who provides it; parks' campaigns, providers' answers and assignments, and the enterprises diagnosed.
+
+
+class ServiceOffer(Base):
+    """An offering that is a diagnostic or transformation service of a provider (院校 / 服务商)."""
+    __tablename__ = "service_offers"
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"), primary_key=True)
+    provider_kind: Mapped[str] = mapped_column(String(20))      # university / service_firm
+    service_kind: Mapped[str] = mapped_column(String(20))       # diagnosis / transformation
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CampaignRow(Base):
+    """A park's or town's 智能制造诊断 campaign, entered by an official on its behalf."""
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    park: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(100))
+    industries: Mapped[list] = mapped_column(JSON)              # taxonomy codes
+    enterprise_count: Mapped[int] = mapped_column(Integer)
+    needs: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class CampaignProvider(Base):
+    """A service offer on a campaign: the provider applied (with a message) and/or an official assigned it."""
+    __tablename__ = "campaign_providers"
+    __table_args__ = (UniqueConstraint("campaign_id", "offering_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))             # applied / assigned / unassigned
+    message: Mapped[str | None] = mapped_column(Text)           # the provider's answer
+    applied_by: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)          # the engine's score when assigned
+    updated_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CampaignDiagnosis(Base):
+    """One enterprise diagnosed in a campaign, its findings, and the scenario listing made from them."""
+    __tablename__ = "campaign_diagnoses"
+    __table_args__ = (UniqueConstraint("campaign_id", "name_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    enterprise: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))          # normalise_name(enterprise)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    offering_id: Mapped[str | None] = mapped_column(ForeignKey("offerings.id"))   # the provider who diagnosed
+    diagnosed_on: Mapped[dt.date] = mapped_column(Date)
+    findings: Mapped[str] = mapped_column(Text)
+    scenario_id: Mapped[str | None] = mapped_column(ForeignKey("scenarios.id"), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

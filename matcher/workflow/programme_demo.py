@@ -1,16 +1,20 @@
 """Demo data for the city's programme: the cultivation list (verified tags), a few claims still to verify,
-past cases, and two demonstration projects (one completed and published as a case, one under way)."""
+past cases, two demonstration projects (one completed and published as a case, one under way), and diagnosis
+campaigns with their providers, answers, assignments and diagnoses (one turned into a scenario)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 from matcher.domain.records import PairingStatus as P
-from matcher.domain.records import Side
+from matcher.domain.records import RecordStatus, Side
 from matcher.io.cases import import_cases
 from matcher.io.organisations import import_organisations
 from matcher.search.ranking import Suggestion
+from matcher.workflow import campaigns as cp
 from matcher.workflow import demonstration as demo
+from matcher.workflow import diagnoses
 from matcher.workflow import organisations, review
 
 ACTOR = "demo"
@@ -62,3 +66,34 @@ def seed_projects(platform, folder: Path) -> None:
 
             set_consent(store, case_id, "supply", True, ACTOR)
             set_consent(store, case_id, "demand", True, ACTOR)
+
+
+def seed_campaigns(platform, folder: Path, today: dt.date | None = None) -> None:
+    """Providers' service offers (published), campaigns dated around today, answers, assignments, diagnoses;
+    a diagnosis marked "scenario" becomes a scenario listing, published as a moderator would."""
+    path = folder / "campaigns.json"
+    if not path.exists():
+        return
+    spec, today = json.loads(path.read_text("utf-8")), today or dt.date.today()
+    store, offer = platform.store, {}
+    for p in spec["providers"]:
+        data = {k: v for k, v in p.items() if k not in ("key", "provider_kind", "service_kind")}
+        offer[p["key"]] = cp.submit_service_offer(platform, data, p["provider_kind"], p["service_kind"], ACTOR,
+                                                  status=RecordStatus.PUBLISHED)
+    for c in spec["campaigns"]:
+        data = {k: v for k, v in c.items() if k not in ("answers", "assigned", "diagnoses")}
+        data["start_date"] = today + dt.timedelta(days=c["start_offset_days"])
+        data["end_date"] = today + dt.timedelta(days=c["end_offset_days"])
+        cid = cp.create_campaign(store, data, ACTOR)
+        for a in c["answers"]:
+            cp.apply(store, cid, offer[a["provider"]], a["message"], ACTOR, today=today)
+        for key in c["assigned"]:
+            cp.assign(store, cid, offer[key], ACTOR, note="demo data")
+        for d in c["diagnoses"]:
+            did = diagnoses.record_diagnosis(store, cid, {
+                "enterprise": d["enterprise"], "findings": d["findings"], "offering_id": offer[d["provider"]],
+                "diagnosed_on": today + dt.timedelta(days=d["offset_days"])}, ACTOR, today=today)
+            if d.get("scenario"):
+                draft = diagnoses.scenario_draft(cp.get_campaign(store, cid), diagnoses.get_diagnosis(store, did))
+                sid = diagnoses.create_scenario(platform, did, draft, ACTOR)
+                platform.set_status(Side.DEMAND, sid, RecordStatus.PUBLISHED, ACTOR, note="demo data")
