@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from matcher import auth, passwords
 from matcher.domain.records import Role, Side
@@ -19,6 +20,7 @@ from matcher.throttle import Backoff
 from tests.conftest import open_app
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 @pytest.fixture
@@ -32,23 +34,38 @@ def _fail(store, settings, email, password="wrong-one", client="c1", now=NOW):
     return err.value
 
 
+def _write_lock_free(settings) -> str:
+    """"free" when no transaction holds a write: on SQLite another connection can take the write lock at
+    once; on PostgreSQL no session of this database is idle inside an open transaction."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        con = sqlite3.connect(url.split("///", 1)[1], timeout=0)
+        try:
+            con.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the sign-in holds the write lock
+            con.rollback()
+            return "free"
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        finally:
+            con.close()
+    probe = create_engine(url, poolclass=NullPool)
+    try:
+        with probe.connect() as con:
+            busy = con.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar()
+        return "free" if busy == 0 else f"{busy} open transaction(s)"
+    finally:
+        probe.dispose()
+
+
 def test_the_password_check_runs_with_the_write_lock_free(store, settings, monkeypatch):
     """Before: argon2 ran inside store.write(), so every writer waited behind each failed sign-in."""
     auth.create_user(store, "e@x.example", "right-password", Role.ENTERPRISE, "Org")
-    path = settings.database_url.split("///", 1)[1]
     seen = []
     real_verify = auth.verify_password
 
     def probing_verify(hashed, password):
-        con = sqlite3.connect(path, timeout=0)
-        try:
-            con.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the sign-in holds the write lock
-            con.rollback()
-            seen.append("free")
-        except sqlite3.OperationalError as exc:
-            seen.append(str(exc))
-        finally:
-            con.close()
+        seen.append(_write_lock_free(settings))
         return real_verify(hashed, password)
 
     monkeypatch.setattr(auth, "verify_password", probing_verify)
