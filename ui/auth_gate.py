@@ -39,6 +39,8 @@ PAGES = [
     ("ui/demonstration.py", "page_demonstration", ":material/emoji_events:", "demonstration",
      (Role.ENTERPRISE, *OFFICIALS)),
     ("ui/case_library.py", "page_cases", ":material/library_books:", "cases", (Role.ENTERPRISE, *OFFICIALS)),
+    # listing lifecycle and calls (issue 15)
+    ("ui/calls.py", "page_calls", ":material/campaign:", "calls", OFFICIALS),
     ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}

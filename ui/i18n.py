@@ -443,3 +443,7 @@ def industry_label(code: str | None) -> str:
 
 def industry_codes() -> list[str]:
     return list(load_taxonomy().industries)
+
+from ui.texts_lifecycle import TEXT as _LIFECYCLE_TEXT  # noqa: E402  (listing lifecycle and calls)
+
+TEXT.update(_LIFECYCLE_TEXT)
