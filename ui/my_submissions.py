@@ -69,7 +69,7 @@ def _validity(platform, side: Side, record: dict) -> None:
     if record["status"] not in RENEWABLE:
         return
     end = platform.listing_end(side, record)
-    days = (end - dt.date.today()).days
+    days = max((end - dt.date.today()).days, 0)   # past but not yet swept: expires at the next sweep
     if record["status"] == RecordStatus.EXPIRED:
         st.warning(t("expired_on", date=format_datetime(end)), icon=":material/event_busy:")
     elif days <= platform.settings.expiry_reminder_days:
