@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import null, select
+from sqlalchemy import and_, null, or_, select
 from sqlalchemy.orm import Session
 
 from matcher.domain.records import FieldError, RecordStatus, RecordValidationError, Side
@@ -71,18 +71,26 @@ def plan(listings: list[Listing], today: dt.date, remind_days: int) -> Plan:
     return out
 
 
-def _listings(s: Session, valid_days: int) -> list[Listing]:
-    terms = {(t.side, t.record_id): t for t in s.scalars(select(ListingTerm))}
+def _listings(s: Session, valid_days: int, horizon: dt.date) -> list[Listing]:
+    """The published listings whose last day is on or before horizon (today + the reminder window). The
+    filter runs in SQL, so a sweep with nothing due reads no rows (it runs in an app request every 10 min)."""
+    created_before = dt.datetime.combine(horizon - dt.timedelta(days=valid_days - 1), dt.time())
     out = []
     for side, row_cls in ((Side.SUPPLY, OfferingRow), (Side.DEMAND, ScenarioRow)):
-        deadline_col = ScenarioRow.deadline if side == Side.DEMAND else null().label("deadline")
-        for rid, title, owner, created, deadline in s.execute(select(
-                row_cls.id, row_cls.title, row_cls.owner_id, row_cls.created_at, deadline_col)
-                .where(row_cls.status == RecordStatus.PUBLISHED)):
-            term = terms.get((str(side), rid))
-            out.append(Listing(side, rid, title, owner, ends_on(side, created, deadline, term and term.valid_until,
-                                                                 valid_days),
-                               term.reminded_for if term else None, dated=deadline is not None))
+        term_on = and_(ListingTerm.side == str(side), ListingTerm.record_id == row_cls.id)
+        by_term = or_(and_(ListingTerm.valid_until.is_not(None), ListingTerm.valid_until <= horizon),
+                      and_(ListingTerm.valid_until.is_(None), row_cls.created_at < created_before))
+        if side == Side.DEMAND:
+            deadline_col = ScenarioRow.deadline
+            due = or_(and_(deadline_col.is_not(None), deadline_col <= horizon), and_(deadline_col.is_(None), by_term))
+        else:
+            deadline_col, due = null().label("deadline"), by_term
+        stmt = (select(row_cls.id, row_cls.title, row_cls.owner_id, row_cls.created_at, deadline_col,
+                       ListingTerm.valid_until, ListingTerm.reminded_for)
+                .outerjoin(ListingTerm, term_on).where(row_cls.status == RecordStatus.PUBLISHED, due))
+        for rid, title, owner, created, deadline, valid_until, reminded in s.execute(stmt):
+            out.append(Listing(side, rid, title, owner, ends_on(side, created, deadline, valid_until, valid_days),
+                               reminded, dated=deadline is not None))
     return out
 
 
@@ -107,12 +115,13 @@ class SweepResult:
 
 def sweep(store: Store, today: dt.date, valid_days: int, remind_days: int) -> SweepResult:
     """Expire and remind as plan() says, in one transaction (nothing to do: no write at all)."""
+    horizon = today + dt.timedelta(days=remind_days)
     with store.read() as s:
-        if not plan(_listings(s, valid_days), today, remind_days):
+        if not plan(_listings(s, valid_days, horizon), today, remind_days):
             return SweepResult()
     result = SweepResult()
     with store.write() as s:
-        todo = plan(_listings(s, valid_days), today, remind_days)   # again, under the write lock
+        todo = plan(_listings(s, valid_days, horizon), today, remind_days)   # again, under the write lock
         for item in todo.expire:
             row = s.get(ROW_FOR_SIDE[item.side], item.id)
             row.status, row.version = str(RecordStatus.EXPIRED), row.version + 1
