@@ -13,7 +13,7 @@ from matcher.search.ranking import Suggestion
 from matcher.workflow import lifecycle, queue, review
 from matcher.workflow.lifecycle import Listing, plan
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date.today()   # records are created now: their validity runs from today
 
 
 def test_plan_expires_after_the_last_day_and_reminds_once_inside_the_window():
