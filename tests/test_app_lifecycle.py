@@ -83,3 +83,26 @@ def test_official_creates_opens_and_reports_on_a_call(platform, accounts):
     assert any("1 scenarios in this call" in m.value for m in at.markdown)
     sub = open_app("ui/submit_scenario.py", accounts["enterprise"]).run()
     assert not [s for s in sub.selectbox if s.key == "submit_demand_call"]   # a closed call is not offered
+
+
+def test_calls_report_and_an_expired_listing_show_no_words_of_the_other_language(platform, accounts):
+    from test_app_language import _leaks, _strings, _user_data
+
+    ent = accounts["enterprise"]
+    cid = calls.create_call(platform.store, dict(title_zh="第一批场景征集", title_en="First call for scenarios",
+                                                 opens_on=TODAY, closes_on=TODAY + dt.timedelta(days=9),
+                                                 industries=["batteries_storage"]), "o@x")
+    calls.set_status(platform.store, cid, calls.OPEN, "o@x", TODAY)
+    sid = platform.submit(Side.DEMAND, {**SCENARIOS[0], "deadline": TODAY + dt.timedelta(days=2)}, ent.email,
+                          owner_id=ent.id, status=RecordStatus.PUBLISHED)
+    calls.attach(platform.store, sid, cid, ent.email)
+    platform.expire_listings(TODAY + dt.timedelta(days=3))
+    for lang in ("zh", "en"):
+        texts: list[str] = []
+        for page, who in (("ui/calls.py", accounts["official"]), ("ui/my_submissions.py", ent),
+                          ("ui/submit_scenario.py", ent), ("ui/inbox.py", ent)):
+            at = open_app(page, who, lang=lang).run()
+            assert not at.exception, (page, at.exception)
+            _strings(at._tree, texts)
+        user = _user_data(platform.store) + ["第一批场景征集", "First call for scenarios"]
+        assert not _leaks(texts, user, lang), (lang, _leaks(texts, user, lang))
