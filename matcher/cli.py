@@ -346,6 +346,26 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_expire(args) -> int:
+    """The lifecycle sweep, for cron: expire listings past their last day, remind owners, close calls."""
+    import datetime as dt
+
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        print(f"--today: not a date like 2027-03-31: {args.today}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    platform = _platform()
+    try:
+        result = platform.expire_listings(today)
+    finally:
+        platform.close()
+    print(f"expired {len(result.expired.get(Side.SUPPLY, []))} offerings and "
+          f"{len(result.expired.get(Side.DEMAND, []))} scenarios; {result.reminded} reminders sent; "
+          f"{result.calls_closed} calls closed")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matcher", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -424,6 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     sub.add_parser("reindex", help="rebuild every index from the database").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("expire", help="expire listings past their last day, remind owners before, close calls "
+                       "past their closing date (run it from cron, e.g. daily)")
+    p.add_argument("--today", help="act as if today were this date (YYYY-MM-DD), e.g. to catch up or try")
+    p.set_defaults(func=cmd_expire)
     p = sub.add_parser("backup", help="copy the live database (SQLite online backup API, or pg_dump on PostgreSQL)")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     smtp_url: str = Field("", description="SMTP server for notification e-mails (smtp://host:port, smtp://user:pass@host:587?starttls=true, smtps://host:465); empty = inbox only.")
     mail_from: str = Field("noreply@matcher.local", description="Sender address of notification e-mails.")
     mail_interval_seconds: float = Field(15.0, description="Seconds between two sends of the e-mail outbox (failed mails wait longer: 30 s doubling up to 1 h).")
+    offering_valid_days: int = Field(180, description="Days a published offering stays listed before it expires (renewal adds as many again); also scenarios without a deadline.")
+    expiry_reminder_days: int = Field(14, description="Days before a listing expires that its owner is reminded (once per expiry date), in the inbox and by e-mail.")
     public_url: str = Field("", description="Address of the app as users reach it (e.g. https://match.example.org), for links in e-mails; empty = no link.")
 
     @property

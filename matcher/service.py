@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import logging
 import threading
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from matcher.workflow import duplicates, learning, notifications, organisations, review
+from matcher.workflow import calls, duplicates, learning, lifecycle, notifications, organisations, review
 from matcher.workflow.cases import CaseHit, CaseIndex, case_text
 from matcher.config import Settings
 from matcher.search import evidence
@@ -23,6 +24,7 @@ from matcher.storage.changefeed import ChangeFeed
 from matcher.storage.store import Store
 
 Progress = Callable[[float, str], None]
+SWEEP_SECONDS = 600.0   # how often a long-lived process expires listings and sends reminders (catch_up)
 log = logging.getLogger(__name__)
 
 
@@ -47,6 +49,7 @@ class Platform:
     case_index: CaseIndex = field(default_factory=CaseIndex)                            # problems: similar cases
     case_search: CaseIndex = field(default_factory=lambda: CaseIndex(case_text))        # the library's search box
     feed: ChangeFeed | None = None
+    swept_at: float = float("-inf")                                                     # lifecycle sweep (catch_up)
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True, follow: bool = False) -> "Platform":
@@ -87,6 +90,12 @@ class Platform:
             self.engine.sync()
             self.engine.learned = learning.current(self.store)   # an admin elsewhere may have learned or rolled back
             self.synced_at = time.monotonic()
+        if time.monotonic() - self.swept_at >= SWEEP_SECONDS:   # the first run of the app sweeps at once
+            self.swept_at = time.monotonic()
+            try:
+                self.expire_listings()
+            except Exception:  # noqa: BLE001 - a failed sweep must not break the page; the next one retries
+                log.exception("listing lifecycle sweep failed")
 
     def feed_head(self) -> int:
         """Id of the newest change-feed row (how far a follower must have read to be up to date)."""
@@ -120,6 +129,8 @@ class Platform:
     def set_status(self, side: Side, record_id: str, status: RecordStatus, actor: str,
                    note: str | None = None, reason_code: str | None = None) -> None:
         self.store.set_record_status(side, record_id, status, actor, note=note, reason_code=reason_code)
+        if status == RecordStatus.PUBLISHED:   # the listing's validity runs from its first publication
+            lifecycle.started(self.store, side, record_id, dt.date.today(), self.settings.offering_valid_days)
         notifications.record_status(self.store, side, record_id, status, note, reason_code)
         self._after_change(side, [record_id])
 
@@ -153,6 +164,30 @@ class Platform:
         """Re-index the changed records and refresh their suggested pairings."""
         self.engine.refresh(side, record_ids)
         self.refresh_pairings(side, record_ids, progress)
+
+    # --- listing lifecycle and calls (workflow/lifecycle.py, workflow/calls.py) ------------------------
+
+    def expire_listings(self, today: dt.date | None = None) -> lifecycle.SweepResult:
+        """Expire published listings past their last day, remind owners of coming expiries, close calls past
+        their closing date; the expired listings leave this process's indexes now (others' by the feed)."""
+        today = today or dt.date.today()
+        result = lifecycle.sweep(self.store, today, self.settings.offering_valid_days,
+                                 self.settings.expiry_reminder_days)
+        result.calls_closed = calls.close_overdue(self.store, today)
+        for side, ids in result.expired.items():
+            self.engine.refresh(side, ids)
+        return result
+
+    def renew(self, side: Side, record_id: str, actor: str, deadline: dt.date | None = None,
+              today: dt.date | None = None) -> dt.date:
+        """Extend a listing (see lifecycle.renew); an expired one is published and matched again."""
+        end = lifecycle.renew(self.store, side, record_id, actor, today or dt.date.today(),
+                              self.settings.offering_valid_days, deadline)
+        self._after_change(side, [record_id])
+        return end
+
+    def listing_end(self, side: Side, record: dict) -> dt.date:
+        return lifecycle.listing_end(self.store, side, record, self.settings.offering_valid_days)
 
     # --- matching -----------------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ PAGES = [
     # diagnosis campaigns and reports (issue 11 items 2 and 4)
     ("ui/campaigns.py", "page_campaigns", ":material/troubleshoot:", "campaigns", (Role.ENTERPRISE, *OFFICIALS)),
     ("ui/reports.py", "page_reports", ":material/summarize:", "reports", OFFICIALS),
+
+    # listing lifecycle and calls (issue 15)
+    ("ui/calls.py", "page_calls", ":material/campaign:", "calls", OFFICIALS),
     ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}

@@ -451,3 +451,7 @@ TEXT.update(_LEARNING_TEXT)
 from ui.texts_campaigns import TEXT as _CAMPAIGN_TEXT  # noqa: E402  (diagnosis campaigns and reports pages)
 
 TEXT.update(_CAMPAIGN_TEXT)
+
+from ui.texts_lifecycle import TEXT as _LIFECYCLE_TEXT  # noqa: E402  (listing lifecycle and calls)
+
+TEXT.update(_LIFECYCLE_TEXT)

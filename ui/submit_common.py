@@ -1,20 +1,60 @@
 """The submit-offering and submit-scenario pages: validate, warn about near-duplicates, save, suggest."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from matcher.auth import Account
-from matcher.domain.records import RecordStatus, Role, Side
+from matcher.domain.records import RecordStatus, RecordValidationError, Role, Side
 from matcher.service import Platform
+from matcher.workflow import calls
 from ui import record_form
 from ui.auth_gate import require_role
-from ui.i18n import enum_label, t
+from ui.i18n import enum_label, format_datetime, industry_label, lang, t
 from ui.suggestions import suggestion_list
 from ui.widgets import md_escape
 
 
+def _call_select(platform: Platform, prefix: str) -> None:
+    """Scenarios only: the open calls to submit to (optional), with the error of the last try under it."""
+    open_calls = {c["id"]: c for c in calls.accepting(platform.store, dt.date.today())}
+    if not open_calls:
+        st.session_state.pop(f"{prefix}_call", None)
+        return
+
+    def label(call_id):
+        if call_id is None:
+            return t("call_no_call")
+        call = open_calls[call_id]
+        names = "、".join if lang() == "zh" else ", ".join
+        return t("call_option", title=calls.title(call, lang()), closes=format_datetime(call["closes_on"]),
+                 industries=names(industry_label(i) for i in call["industries"]) or t("all_industries"))
+    st.selectbox(t("field_call"), [None, *open_calls], format_func=label, key=f"{prefix}_call")
+    if error := st.session_state.get(f"{prefix}_call_error"):
+        st.error(error, icon=":material/error:")
+
+
+def _call_ok(platform: Platform, prefix: str, data: dict) -> bool:
+    """Whether the chosen call (if any) takes this scenario now; else its error is kept for the next run."""
+    try:
+        calls.check_accepting(platform.store, st.session_state.get(f"{prefix}_call"), dt.date.today(),
+                              data.get("industry"))
+    except RecordValidationError as exc:
+        st.session_state[f"{prefix}_call_error"] = " ".join(e.message(lang()) for e in exc.errors)
+        return False
+    st.session_state.pop(f"{prefix}_call_error", None)
+    return True
+
+
 def _save(platform: Platform, account: Account, side: Side, prefix: str, data: dict) -> None:
+    call_id = st.session_state.get(f"{prefix}_call") if side == Side.DEMAND else None
+    if call_id is not None and not _call_ok(platform, prefix, data):   # closed meanwhile: nothing is saved
+        st.session_state.pop(f"{prefix}_pending", None)
+        st.rerun()
     record_id = platform.submit(side, data, actor=account.email, owner_id=account.id, status=RecordStatus.PENDING)
+    if call_id is not None:
+        calls.attach(platform.store, record_id, call_id, account.email)
     record_form.clear(f"{prefix}_form")
     st.session_state.pop(f"{prefix}_pending", None)
     st.session_state[f"{prefix}_saved"] = record_id
@@ -53,10 +93,14 @@ def submit_page(side: Side) -> None:
         _duplicates(platform, side, prefix, account)
     values = {"organization": account.organization, "contact_name": account.contact_name,
               "contact_email": account.email}
+    if side == Side.DEMAND:
+        _call_select(platform, prefix)
     data = record_form.record_form(side, f"{prefix}_form", values, t("submit_button"))
     if data is None:
         return
     clean = record_form.check(side, f"{prefix}_form", data)
+    if side == Side.DEMAND and not _call_ok(platform, prefix, clean or data):
+        clean = None
     if clean is None:
         st.session_state.pop(f"{prefix}_pending", None)
         st.rerun()

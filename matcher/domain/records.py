@@ -34,6 +34,7 @@ class RecordStatus(StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"        # past its deadline or validity (workflow/lifecycle.py); the owner may renew
 
 
 class PairingStatus(StrEnum):

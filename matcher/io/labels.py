@@ -29,7 +29,8 @@ HEADERS: dict[str, tuple[str, str]] = {   # field: (zh, en)
 
 VALUES: dict[str, dict[str, tuple[str, str]]] = {   # kind: code: (zh, en)
     "rstatus": {"pending": ("待审核", "pending"), "published": ("已发布", "published"),
-                "rejected": ("已驳回", "rejected"), "withdrawn": ("已撤回", "withdrawn")},
+                "rejected": ("已驳回", "rejected"), "withdrawn": ("已撤回", "withdrawn"),
+                "expired": ("已过期", "expired")},
     "pstatus": {"suggested": ("系统推荐", "suggested"), "shortlisted": ("入围", "shortlisted"),
                 "under_review": ("审核中", "under review"), "approved": ("已批准", "approved"),
                 "contacted": ("已联系", "contacted"), "piloting": ("试点中", "piloting"),

@@ -370,3 +370,40 @@ class CampaignDiagnosis(Base):
     scenario_id: Mapped[str | None] = mapped_column(ForeignKey("scenarios.id"), unique=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Listing lifecycle and calls (issue 15, branch lifecycle: matcher/workflow/lifecycle.py, calls.py) --------
+# New tables only: a listing's validity and reminder state, and a scenario's call, live beside the record rows
+# (as record_organisations does), so no existing table changes.
+
+class ListingTerm(Base):
+    """How long a listing stays published, and which expiry date its owner was last reminded of.
+    No row: an offering (or undated scenario) runs offering_valid_days from its creation."""
+    __tablename__ = "listing_terms"
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)       # last listed day (scenarios: the deadline)
+    reminded_for: Mapped[dt.date | None] = mapped_column(Date)      # once per expiry date
+
+
+class CallRow(Base):
+    """A call for scenarios (征集批次): open between two dates for some industries (none = all)."""
+    __tablename__ = "calls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_zh: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    industries: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)     # draft / open / closed
+    created_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CallScenario(Base):
+    """Which call a scenario was submitted to (at most one)."""
+    __tablename__ = "call_scenarios"
+    scenario_id: Mapped[str] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)

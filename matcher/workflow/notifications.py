@@ -34,9 +34,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
                            "en": "New submission waiting for moderation: “{title}” ({organization})."},
     "interest_official": {"zh": "企业对对接 #{pairing}（“{title}”↔“{other}”）表达了意向。",
                           "en": "An enterprise expressed interest in pairing #{pairing} (“{title}” ↔ “{other}”)."},
+    # listing lifecycle (workflow/lifecycle.py)
+    "listing_expiring": {"zh": "您的“{title}”将于 {date} 后到期下架，可在“我的提交”中续期。",
+                         "en": "Your “{title}” expires after {date}; renew it on My submissions to keep it listed."},
+    "listing_expired": {"zh": "您的“{title}”已于 {date} 到期下架，不再参与匹配；可在“我的提交”中续期重新发布。",
+                        "en": "Your “{title}” expired after {date} and left matching; renew it on My submissions to "
+                              "publish it again."},
 }
 ENTERPRISE_EVENTS = ("record_published", "record_rejected", "new_suggestion", "interest_received",
-                     "pairing_approved", "pairing_status")
+                     "pairing_approved", "pairing_status", "listing_expiring", "listing_expired")
 OFFICIAL_EVENTS = ("submission_waiting", "interest_official")
 # Codes inside params that the reader's language must label (status codes, reason codes)
 STATUS_LABELS = {

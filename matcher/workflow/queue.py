@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from matcher.domain.records import PairingStatus as P
+from matcher.domain.records import RecordStatus
 from matcher.storage.schema import OfferingRow, Pairing, ScenarioRow
 from matcher.storage.store import Store, row_to_dict
 
@@ -76,6 +77,11 @@ def _conditions(q: QueueQuery, scen, off) -> tuple[list, bool]:
     where, joined = [Pairing.score >= q.min_score], False
     if q.statuses or view is not None:
         where.append(Pairing.status.in_([str(s) for s in statuses]))
+    if view == VIEWS["to_decide"]:
+        # Nothing to decide on a pairing whose listing left the platform (expired, withdrawn, back in
+        # moderation): it returns here when the listing is published again.
+        where += [scen.status == RecordStatus.PUBLISHED, off.status == RecordStatus.PUBLISHED]
+        joined = True
     if q.industry:
         where.append(or_(scen.industry == q.industry, off.industry == q.industry))
         joined = True
