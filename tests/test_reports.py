@@ -14,7 +14,7 @@ from matcher.io import report_workbook as rw
 from matcher.workflow import campaigns as cp
 from matcher.workflow import demonstration as demo
 from matcher.workflow import diagnoses, review
-from matcher.workflow.reports import CampaignScope, YearScope, build_report
+from matcher.workflow.reports import CallScope, CampaignScope, YearScope, build_report
 
 TODAY = dt.date.today()
 ORGS = "企业名称,统一社会信用代码,认定类型,级别,认定年份\nPack <Maker> Ltd,91320413MAUHUXQEEA,专精特新小巨人,国家级,2024\n"
@@ -74,3 +74,24 @@ def test_year_report_and_its_workbook_and_print_page_in_both_languages(platform,
         page = rw.report_html(build_report(platform.store, CampaignScope(worked)), lang)
         assert "<Maker>" not in page and "Pack &lt;Maker&gt; Ltd" in page and "@page" in page
         assert all(word in page for word in words), lang
+
+
+def test_call_report_covers_the_calls_scenarios_and_both_sides_of_their_pairings(platform, worked):
+    from matcher.workflow import calls
+
+    store = platform.store
+    [scenario] = [p["scenario_id"] for p in review.list_pairings(store) if p["status"] == P.DEPLOYED.value]
+    cid = calls.create_call(store, {"title_zh": "储能场景征集", "title_en": "Storage scenarios call",
+                                    "opens_on": TODAY - dt.timedelta(days=1), "closes_on": TODAY + dt.timedelta(days=30),
+                                    "industries": []}, "off@x")
+    calls.attach(store, scenario, cid, "off@x")
+    report = build_report(store, CallScope(cid))
+    s = report.summary
+    assert (s["offerings"], s["scenarios"], s["deployed"], s["projects"], s["support"]) == (0, 1, 1, 1, 80.0)
+    assert s["pairings"] == len(review.list_pairings(store, review.PairingQuery(scenario_ids=(scenario,))))
+    assert [org["roles"] for org in report.tagged] == [["demand"]]
+    assert rw.title(report, "zh") == "征集批次报告：储能场景征集"
+    assert rw.title(report, "en") == "Call report: Storage scenarios call"
+    empty = calls.create_call(store, {"title_en": "Empty call", "opens_on": TODAY, "closes_on": TODAY,
+                                      "industries": []}, "off@x")
+    assert build_report(store, CallScope(empty)).summary["pairings"] == 0

@@ -1,4 +1,4 @@
-"""Page: reports officials hand upwards, per year or per campaign (listings, pairings by stage, demonstration
+"""Page: reports officials hand upwards, per year, campaign or call for scenarios (listings, pairings by stage, demonstration
 projects and support, cases added, tagged enterprises), with an Excel download and a print-ready page that
 the browser prints to PDF. Builder: matcher/workflow/reports.py; tables: matcher/io/report_workbook.py."""
 import datetime as dt
@@ -8,6 +8,7 @@ import streamlit as st
 
 from matcher.domain.records import Role
 from matcher.io import report_workbook as rw
+from matcher.workflow import calls
 from matcher.workflow import campaigns as cp
 from matcher.workflow import reports
 from ui.auth_gate import OFFICIALS, require_role
@@ -17,11 +18,19 @@ KEY = "rep"
 
 
 def _scope(platform):
-    kind = st.radio(t("rep_scope"), ["year", "campaign"], key=f"{KEY}_kind", horizontal=True,
+    kind = st.radio(t("rep_scope"), ["year", "campaign", "call"], key=f"{KEY}_kind", horizontal=True,
                     format_func=lambda k: t(f"rep_scope_{k}"))
     if kind == "year":
         year = st.selectbox(t("rep_year"), reports.report_years(platform.store), key=f"{KEY}_year")
         return reports.YearScope(int(year)), f"{year}"
+    if kind == "call":
+        every = {c["id"]: c for c in calls.list_calls(platform.store)}
+        if not every:
+            st.info(t("rep_no_call"))
+            return None, None
+        cid = st.selectbox(t("rep_call_pick"), list(every), key=f"{KEY}_call",
+                           format_func=lambda i: calls.title(every[i], lang()))
+        return reports.CallScope(cid), f"call-{cid}"
     every = {c["id"]: c for c in cp.list_campaigns(platform.store)}
     if not every:
         st.info(t("camp_none"))

@@ -33,6 +33,7 @@ W: dict[str, tuple[str, str]] = {   # key: (zh, en)
     "r_provider": ("诊断服务商", "provider"),
     "title_year": ("{year} 年度工作报告", "Report for {year}"),
     "title_campaign": ("诊断活动报告：{title}", "Campaign report: {title}"),
+    "title_call": ("征集批次报告：{title}", "Call report: {title}"),
     "campaign_line": ("{park} · {start} 至 {end}", "{park} · {start} to {end}"),
     "generated": ("生成时间：{at}（协调世界时）", "Generated {at} UTC"),
 }
@@ -50,6 +51,9 @@ def w(key: str, lang: str, **params) -> str:
 def title(report: Report, lang: str) -> str:
     if report.campaign:
         return w("title_campaign", lang, title=report.campaign["title"])
+    if report.call:
+        first, second = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
+        return w("title_call", lang, title=report.call.get(first) or report.call.get(second) or "")
     return w("title_year", lang, year=report.scope.year)
 
 

@@ -1,11 +1,11 @@
 """Reports officials hand upwards: listings, pairings by stage, demonstration projects and support granted,
-cases added, and the tagged enterprises involved, for one scope (a year, a campaign; a call later).
+cases added, and the tagged enterprises involved, for one scope (a year, a campaign, a call for scenarios).
 
 A scope is a record filter: it says which offerings and scenarios it covers, and by default everything else
 follows from them (their pairings, those pairings' projects, those projects' cases, the organisations behind
 the listings). A scope overrides a step where its own rule differs: a year takes the pairings, projects and
-cases of that year; a campaign adds the enterprises it diagnosed and its providers. A call scope (征集批次)
-plugs in the same way: `records` = the listings answering the call, the rest inherited.
+cases of that year; a campaign adds the enterprises it diagnosed and its providers; a call (征集批次) covers
+the scenarios submitted to it and the organisations on both sides of their pairings.
 Pure reads; the labelled tables and the workbook are in matcher/io/report_workbook.py.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import extract, or_, select
 
 from matcher.domain.records import PairingStatus
-from matcher.storage.schema import (CampaignDiagnosis, CampaignProvider, CampaignRow, CaseRow, DemonstrationProject,
+from matcher.storage.schema import (CallRow, CallScenario, CampaignDiagnosis, CampaignProvider, CampaignRow, CaseRow,
+                                    DemonstrationProject,
                                     OfferingRow, OrganisationRow, OrganisationTagRow, Pairing, RecordOrganisation,
                                     ScenarioRow, utcnow)
 from matcher.storage.store import Store, row_to_dict
@@ -107,6 +108,21 @@ class CampaignScope(Scope):
         return out
 
 
+@dataclass(frozen=True)
+class CallScope(Scope):
+    """One call for scenarios (征集批次): the scenarios submitted to it, their pairings, and the organisations on
+    both sides of those pairings."""
+    call_id: int
+    kind = "call"
+
+    def records(self, s):
+        return set(), set(s.scalars(select(CallScenario.scenario_id).where(CallScenario.call_id == self.call_id)))
+
+    def involved(self, s, offerings, scenarios):
+        paired = set(s.scalars(select(Pairing.offering_id).where(Pairing.scenario_id.in_(scenarios))))
+        return super().involved(s, paired, scenarios)
+
+
 @dataclass
 class Report:
     scope: Scope
@@ -118,6 +134,7 @@ class Report:
     cases: list[dict]
     tagged: list[dict]            # {name, district, tags: [(tag, level, year)], roles}
     campaign: dict | None = None  # for a campaign: its row, planned/diagnosed counts, providers, scenarios
+    call: dict | None = None      # for a call: its row
     summary: dict = field(default_factory=dict)
 
 
@@ -135,6 +152,7 @@ def build_report(store: Store, scope: Scope) -> Report:
         cases = scope.cases(s, {p.id for p in projects})
         tagged = _tagged(s, scope.involved(s, offerings, scenarios))
         campaign = _campaign(s, scope.campaign_id) if isinstance(scope, CampaignScope) else None
+        call = _call(s, scope.call_id) if isinstance(scope, CallScope) else None
         project_rows = [row_to_dict(p) for p in projects]
         case_rows = [row_to_dict(c) for c in cases]
     support = round(sum(p["support_wan"] or 0.0 for p in project_rows if p["status"] in GRANTED), 4)
@@ -144,7 +162,8 @@ def build_report(store: Store, scope: Scope) -> Report:
     if campaign:
         summary.update(planned=campaign["enterprise_count"], diagnosed=campaign["diagnosed"],
                        providers=len(campaign["providers"]), scenarios_out=len(campaign["scenarios"]))
-    return Report(scope, utcnow(), listings, by_stage, project_rows, support, case_rows, tagged, campaign, summary)
+    return Report(scope, utcnow(), listings, by_stage, project_rows, support, case_rows, tagged, campaign, call,
+                  summary)
 
 
 def _tagged(s, involved: dict[int, set[str]]) -> list[dict]:
@@ -169,6 +188,13 @@ def _campaign(s, campaign_id: int) -> dict:
         CampaignProvider.campaign_id == campaign_id, CampaignProvider.status == "assigned")).scalars().all()
     return {**row_to_dict(row), "diagnosed": len(found), "providers": sorted(set(providers)),
             "scenarios": [d.scenario_id for d in found if d.scenario_id]}
+
+
+def _call(s, call_id: int) -> dict:
+    row = s.get(CallRow, call_id)
+    if row is None:
+        raise KeyError(call_id)
+    return row_to_dict(row)
 
 
 def report_years(store: Store) -> list[int]:
