@@ -32,14 +32,14 @@ def _summary(row: dict) -> None:
     st.markdown(md_escape(row["description"]))
     for field in ("keywords", "indicators"):
         if row.get(field):
-            st.markdown(f"**{t('field_' + field)}**: {md_escape(row[field])}")
-    st.caption(":material/lock: " + t("lst_contact_hidden"))
+            st.markdown(t("lst_field_line", field=t("field_" + field), value=md_escape(row[field])))
+    st.caption(t("lst_contact_hidden"))
 
 
 def _organisation(row: dict) -> None:
     org = row.get("organisation") or {"name": row["organization"], "tags": []}
     with st.container(border=True, key="lst_org"):
-        st.markdown(f"**{t('lst_org')}**: {md_escape(org['name'])}")
+        st.markdown(t("lst_field_line", field=t("lst_org"), value=md_escape(org["name"])))
         if org.get("district") or org.get("size"):
             st.caption(t("lst_org_facts", district=md_escape(org.get("district")) or t("none_option"),
                          size=t(f"size_{org['size']}") if org.get("size") else t("none_option")))

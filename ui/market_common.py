@@ -20,7 +20,7 @@ def link(page: str, label: str, params: dict[str, str] | None = None, icon: str 
 
 
 def listing_link(row: dict, label: str | None = None) -> None:
-    link("ui/listing.py", label or md_escape(row["title"]), {"record": row["id"], "side": row["side"]},
+    link("ui/listing.py", label or f"**{md_escape(row['title'])}**", {"record": row["id"], "side": row["side"]},
          icon=":material/lightbulb:" if row["side"] == "supply" else ":material/factory:")
 
 

@@ -57,13 +57,15 @@ def _query() -> marketplace.BrowseQuery:
         page=int(st.session_state.get("mkt_page") or 1), page_size=int(st.session_state.get("mkt_page_size") or 20))
 
 
-def _row(row: dict, terms: list[str]) -> None:
+def _row(row: dict, terms: list[str], account) -> None:
     with st.container(border=True, key=f"mkt_row_{row['side']}_{row['id']}"):
         listing_link(row)
-        st.markdown(facts(row))
+        own = row["owner_id"] is not None and row["owner_id"] == account.id
+        lines = [(f":blue-badge[{t('mkt_yours')}] " if own else "") + facts(row)]
         if row["tags"]:
-            st.markdown(" ".join(f":green-badge[:material/verified: {tag_label(tag)}]" for tag in row["tags"]))
-        st.markdown(highlight(row["description"], terms, limit=220))
+            lines.append(" ".join(f":green-badge[:material/verified: {tag_label(tag)}]" for tag in row["tags"]))
+        lines.append(highlight(row["description"], terms, limit=220))
+        st.markdown("\n\n".join(lines))   # one element per row: a page of 20 is drawn in fewer messages
 
 
 def _pager(result: marketplace.BrowsePage) -> None:
@@ -81,7 +83,7 @@ def _pager(result: marketplace.BrowsePage) -> None:
 
 
 def render() -> None:
-    platform, _ = require_role(Role.ENTERPRISE, *OFFICIALS)
+    platform, account = require_role(Role.ENTERPRISE, *OFFICIALS)
     relabel_on_language_change("mkt_")
     st.title(t("page_marketplace"))
     st.caption(t("mkt_intro"))
@@ -93,7 +95,7 @@ def render() -> None:
     terms = [a for w in result.words for a in marketplace.alternatives(w)]
     _pager(result)
     for row in result.rows:
-        _row(row, terms)
+        _row(row, terms, account)
 
 
 render()

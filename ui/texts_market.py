@@ -36,11 +36,13 @@ TEXT: dict[str, dict[str, str]] = {
     "mkt_budget": {"zh": "预算 {value} 万元", "en": "budget {value} × 10k CNY"},
     "mkt_deadline": {"zh": "截止 {value}", "en": "deadline {value}"},
     "mkt_tag": {"zh": "{level}{tag}（{year}）", "en": "{tag}, {level} ({year})"},
+    "mkt_yours": {"zh": "本单位发布", "en": "your organisation's"},
     "mkt_back": {"zh": "返回供需大厅", "en": "Back to the marketplace"},
     # --- the listing page
     "lst_none": {"zh": "请在供需大厅中选择一条信息。", "en": "Choose a listing in the marketplace."},
     "lst_missing": {"zh": "找不到这条信息，或它已不再发布。", "en": "This listing does not exist or is no longer published."},
     "lst_published": {"zh": "发布于 {when}", "en": "Published {when}"},
+    "lst_field_line": {"zh": "**{field}**：{value}", "en": "**{field}**: {value}"},
     "lst_org": {"zh": "发布单位", "en": "Organisation"},
     "lst_org_facts": {"zh": "所在区县：{district} · 规模：{size}", "en": "District: {district} · size: {size}"},
     "lst_no_tags": {"zh": "暂无已核验的资质标签。", "en": "No verified tags."},

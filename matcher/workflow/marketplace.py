@@ -102,18 +102,23 @@ def alternatives(word: str) -> list[str]:
             out.setdefault(_stem(syn.lower()), None)
     except (OSError, KeyError, ValueError):   # no taxonomy files: the word alone
         pass
-    return list(out)
+    # An alternative that contains another one adds nothing to a substring match ("battery cell" is found
+    # wherever "batter" is not missing): dropped, each one left is a pass over the texts.
+    return [a for a in out if not any(b != a and b in a for b in out)]
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _has(col, term: str):
-    return func.lower(func.coalesce(col, "")).like(_like(term.lower()), escape="\\")
+def _has(col, term: str, sqlite: bool):
+    """col contains term, ignoring case. SQLite's LIKE already ignores ASCII case (and Chinese has none), so it
+    gets plain LIKE: lower() on every description for every word was most of the search time there."""
+    pattern = _like(term.lower())
+    return col.like(pattern, escape="\\") if sqlite else col.ilike(pattern, escape="\\")
 
 
-def _side_select(side: Side, q: BrowseQuery, words: list[list[str]]):
+def _side_select(side: Side, q: BrowseQuery, words: list[list[str]], sqlite: bool):
     """One side's published records as the marketplace's common columns, with q's filters applied."""
     row = OfferingRow if side == Side.SUPPLY else ScenarioRow
     maturity = row.maturity if side == Side.SUPPLY else row.required_maturity
@@ -123,7 +128,7 @@ def _side_select(side: Side, q: BrowseQuery, words: list[list[str]]):
     if q.industry:
         where.append(row.industry == q.industry)
     if q.region:
-        where.append(_has(row.region, q.region.strip()))
+        where.append(_has(row.region, q.region.strip(), sqlite))
     if q.maturity:
         where.append(maturity.in_(list(q.maturity)))
     if side == Side.DEMAND:
@@ -141,17 +146,36 @@ def _side_select(side: Side, q: BrowseQuery, words: list[list[str]]):
             OrganisationTagRow.organisation_id == RecordOrganisation.organisation_id,
             OrganisationTagRow.status == TagStatus.VERIFIED.value, OrganisationTagRow.tag.in_(list(q.tags))))
     relevance = literal(0)
+    # one text to search per record: each word is one pass over it, not four (one per column)
+    hay = row.title + " " + func.coalesce(row.keywords, "") + " " + row.organization + " " + row.description
     for alts in words:
-        where.append(or_(*(_has(col, a) for a in alts for col in
-                           (row.title, row.description, row.keywords, row.organization))))
-        relevance = relevance + case((or_(*(_has(row.title, a) for a in alts)), 2), else_=0) \
-            + case((or_(*(_has(row.keywords, a) for a in alts)), 1), else_=0)
-    return select(row.id.label("id"), literal(side.value, String).label("side"), row.title.label("title"),
-                  row.description.label("description"), row.organization.label("organization"),
-                  row.industry.label("industry"), row.region.label("region"), maturity.label("maturity"),
-                  budget.label("budget_wan"), deadline.label("deadline"), row.language.label("language"),
-                  row.owner_id.label("owner_id"), row.created_at.label("created_at"),
+        where.append(or_(*(_has(hay, a, sqlite) for a in alts)))
+        relevance = relevance + case((or_(*(_has(row.title, a, sqlite) for a in alts)), 2), else_=0) \
+            + case((or_(*(_has(row.keywords, a, sqlite) for a in alts)), 1), else_=0)
+    # Only the keys and sort columns: the texts of the page's rows are fetched afterwards (_details), so the
+    # sort does not carry every matching description along.
+    return select(row.id.label("id"), literal(side.value, String).label("side"), budget.label("budget_wan"),
+                  deadline.label("deadline"), row.created_at.label("created_at"),
                   relevance.label("relevance")).where(and_(*where))
+
+
+def _details(s, keys: list[tuple[str, str]]) -> list[dict]:
+    """The marketplace columns of the listed (side, id) pairs, in their order (never the contacts)."""
+    found: dict[tuple[str, str], dict] = {}
+    for side in (Side.SUPPLY, Side.DEMAND):
+        ids = [rid for sd, rid in keys if sd == side.value]
+        if not ids:
+            continue
+        row = OfferingRow if side == Side.SUPPLY else ScenarioRow
+        maturity = row.maturity if side == Side.SUPPLY else row.required_maturity
+        budget = null().cast(Float) if side == Side.SUPPLY else row.budget_wan
+        deadline = null().cast(Date) if side == Side.SUPPLY else row.deadline
+        stmt = select(row.id, row.title, row.description, row.organization, row.industry, row.region,
+                      maturity.label("maturity"), budget.label("budget_wan"), deadline.label("deadline"),
+                      row.language, row.owner_id, row.created_at).where(row.id.in_(ids))
+        for r in s.execute(stmt).mappings():
+            found[(side.value, r["id"])] = {**r, "side": side.value}
+    return [found[k] for k in keys if k in found]
 
 
 def _order(listed, sort: str, keyword: bool) -> list:
@@ -177,14 +201,30 @@ def browse(store: Store, q: BrowseQuery) -> BrowsePage:
     size = max(1, int(q.page_size))
     if not sides:
         return BrowsePage([], 0, 1, 1, words, replace(q, page=1, page_size=size))
-    selects = [_side_select(s, q, alts) for s in sides]
+    sqlite = store.engine.dialect.name == "sqlite"
+    selects = [_side_select(s, q, alts, sqlite) for s in sides]
     listed = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("listed")
+    order = _order(listed, q.sort, bool(words))
     with store.read() as s:
-        total = s.scalar(select(func.count()).select_from(listed)) or 0
+        # The page and the total in one pass (a window count), not a count query and a page query.
+        def fetch(page: int) -> list[dict]:
+            stmt = (select(listed, func.count().over().label("_total")).order_by(*order)
+                    .offset((page - 1) * size).limit(size))
+            return [dict(r) for r in s.execute(stmt).mappings()]
+
+        page = max(1, int(q.page))
+        rows = fetch(page)
+        if rows:
+            total = rows[0]["_total"]
+        else:   # past the end (or nothing at all): count, and show the last page
+            total = s.scalar(select(func.count()).select_from(listed)) or 0
+            page = max(1, math.ceil(total / size))
+            rows = fetch(page) if total else []
         pages = max(1, math.ceil(total / size))
-        page = min(max(1, int(q.page)), pages)
-        stmt = select(listed).order_by(*_order(listed, q.sort, bool(words))).offset((page - 1) * size).limit(size)
-        rows = [dict(r) for r in s.execute(stmt).mappings()]
+        relevance = {(r["side"], r["id"]): r["relevance"] for r in rows}
+        rows = _details(s, list(relevance))
+    for r in rows:
+        r["relevance"] = relevance[(r["side"], r["id"])]
     attach_tags(store, rows)
     return BrowsePage(rows, total, page, pages, words, replace(q, page=page, page_size=size))
 
