@@ -80,3 +80,28 @@ def test_listing_page_own_listing_missing_and_officials(platform, accounts):
     gone.query_params["record"] = "S-doesnotexist"
     gone.run()
     assert gone.warning[0].value == "This listing does not exist or is no longer published."
+
+
+def test_listing_in_chinese_shows_no_english(platform, accounts, seeded):
+    """The language walk (test_app_language.py) opens the listing page without a record; here with one, with a
+    verified tag and the interest form. (The marketplace in zh is walked there and in the browser journey:
+    AppTest maps selectbox values through str(), so it cannot rerun a zh page whose selectboxes show labels.)"""
+    from test_app_language import _leaks, _strings, _user_data
+
+    from matcher.workflow import organisations as orgs
+
+    ent = accounts["enterprise"]
+    orgs.save_profile(platform.store, ent.id, {"name": "Pack Maker", "tags": [
+        {"tag": "little_giant", "level": "national", "year": 2024}]}, actor=ent.email)   # claims the scenario's org
+    orgs.decide_tag(platform.store, orgs.list_tags(platform.store)[0]["id"], verify=True, actor="official")
+    other = create_user(platform.store, "zh@test.example", "password-123", "enterprise", "Other Co", "Z")
+    platform.submit(Side.SUPPLY, dict(title="导热膜", description="石墨烯导热膜。", organization="Other Co"),
+                    other.email, owner_id=other.id, status=PUB)
+    texts: list[str] = []
+    at = open_app("ui/listing.py", other, lang="zh")
+    at.query_params["record"] = seeded[Side.DEMAND][0]
+    at.run()
+    assert not at.exception, at.exception
+    _strings(at._tree, texts)
+    assert any("小巨人" in x for x in texts) and any("提交意向" in x for x in texts)
+    assert not _leaks(texts, _user_data(platform.store), "zh")
