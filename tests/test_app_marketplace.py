@@ -55,6 +55,11 @@ def test_listing_page_interest_with_message(platform, accounts, seeded):
     assert review.history(platform.store, pairing["id"])[-1]["note"] == "We can ship samples next week."
     assert "Heat spreader" in _text(at) and "(interest sent)" in _text(at)
     assert "bo@pack.example" not in _text(at)   # still hidden: not approved
+    second = platform.submit(Side.SUPPLY, dict(title="Cooling fins", description="Aluminium fins.",
+                                               organization=ent.organization), ent.email, owner_id=ent.id, status=PUB)
+    at.run()
+    assert at.selectbox(key="lst_with").options == ["Heat spreader", "Cooling fins"]   # which record to pair
+    assert at.selectbox(key="lst_with").value == mine and second != mine
     review.transition(platform.store, pairing["id"], "approved", "official@test.example", pairing["version"])
     at.run()
     assert "bo@pack.example" in "\n".join(x.value for x in at.text)   # approved: the contact shows, as today

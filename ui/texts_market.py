@@ -84,5 +84,6 @@ TEXT: dict[str, dict[str, str]] = {
     "lst_refused_not_yours": {"zh": "请选择本单位已发布的记录。", "en": "Choose one of your own published records."},
     "lst_refused_unavailable": {"zh": "该信息已不再发布。", "en": "This listing is no longer published."},
     "lst_refused_message_too_long": {"zh": "留言不能超过 {n} 个字符。", "en": "The message may have at most {n} characters."},
+    "action_marketplace_create": {"zh": "由供需大厅的意向创建", "en": "created from a marketplace interest"},
     "event_interest_message": {"zh": "供需大厅对接意向", "en": "Interest from the marketplace"},
 }

@@ -123,7 +123,7 @@ def express(platform, account, listing: dict, own_id: str, message: str = "") ->
             s.add(pairing)
             s.flush()
             store.audit(s, account.email, "pairing", str(pairing.id), "marketplace_create", to_status=P.SUGGESTED,
-                        note=f"score {pairing.score:.3f}" if suggestion else "not nominated by the engine")
+                        note=f"score {pairing.score:.3f}" if suggestion else None)
         setattr(pairing, f"interest_{interested}", True)
         store.audit(s, account.email, "pairing", str(pairing.id), f"interest_{interested}",
                     note=message or None)
