@@ -8,7 +8,7 @@ import streamlit as st
 from matcher.domain.records import Role, Side
 from matcher.workflow import interest, listing
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import enum_label, format_datetime, t
+from ui.i18n import enum_label, field_label, format_datetime, t
 from ui.market_common import facts, link, listing_link, tag_label
 from ui.suggestions import contact_block, pairings_of
 from ui.widgets import flash, md_escape
@@ -32,7 +32,7 @@ def _summary(row: dict) -> None:
     st.markdown(md_escape(row["description"]))
     for field in ("keywords", "indicators"):
         if row.get(field):
-            st.markdown(t("lst_field_line", field=t("field_" + field), value=md_escape(row[field])))
+            st.markdown(t("lst_field_line", field=field_label(field), value=md_escape(row[field])))
     st.caption(t("lst_contact_hidden"))
 
 

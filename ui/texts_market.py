@@ -78,6 +78,7 @@ TEXT: dict[str, dict[str, str]] = {
     "lst_refused_no_records_supply": {
         "zh": "要对这项技术成果表达意向，请先提交一个应用场景；发布后即可在此对接。",
         "en": "To express interest in this offering, first submit a scenario; once it is published you can pair it here."},
+    "lst_refused_no_records": {"zh": "请先提交一条对应的供给或需求。", "en": "Submit a record on the other side first."},
     "lst_refused_none_published": {"zh": "您的对应记录（{n} 条）仍在审核中，发布后即可表达意向。",
                                    "en": "Your record on the other side ({n}) is still waiting for moderation; "
                                          "you can express interest once it is published."},
