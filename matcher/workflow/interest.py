@@ -14,7 +14,7 @@ from sqlalchemy import select
 from matcher.domain.records import PairingStatus as P
 from matcher.domain.records import RecordStatus, Role, Side
 from matcher.search.ranking import Filters, Suggestion, same_organisation
-from matcher.storage.schema import OrganisationRow, Pairing, RecordOrganisation
+from matcher.storage.schema import OrganisationRow, Pairing
 from matcher.storage.store import ROW_FOR_SIDE, Store
 from matcher.workflow import notifications
 from matcher.workflow.review import ReviewError

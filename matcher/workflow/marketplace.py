@@ -10,6 +10,9 @@ the title, description, keywords or organisation, or one of its taxonomy synonym
 "thermal management"). English words are matched by a light stem so that "batteries" finds "battery".
 Substring matching makes the result independent of how jieba happens to segment each stored text. With a
 keyword the best matches come first: a word in the title counts most, then in the keywords.
+
+Cost: each word (and each of its synonyms) is one LIKE pass (ILIKE on PostgreSQL) over the published texts;
+there is no text index. At 10,000 listings see benchmarks/RESULTS.md, "Marketplace".
 """
 from __future__ import annotations
 
