@@ -92,7 +92,8 @@ def render() -> None:
     if not result.rows:
         st.info(t("mkt_empty"))
         return
-    terms = [a for w in result.words for a in marketplace.alternatives(w)]
+    # the words as typed and what stood for them (stems, synonyms); highlighting marks whole words only
+    terms = [*result.words, *(a for w in result.words for a in marketplace.alternatives(w))]
     _pager(result)
     for row in result.rows:
         _row(row, terms, account)
