@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from urllib.parse import urlparse
 
@@ -18,8 +19,9 @@ from ui.widgets import md_escape
 
 USER_KEY, SEEN_KEY, TOKEN_KEY = "auth_user_id", "auth_last_seen", "auth_token"
 WANTED_KEY, COOKIE_TRIED_KEY = "auth_wanted", "auth_cookie_tried"
-# Query parameters a shared link may carry through sign-in (digits only): the pairing a page opens on.
-LINK_PARAMS = ("pairing",)
+# Query parameters a shared link may carry through sign-in, each with the only form it may take: the pairing a
+# page opens on (digits), the marketplace listing (a record id).
+LINK_PARAMS = {"pairing": re.compile(r"[0-9]{1,11}"), "record": re.compile(r"[A-Za-z0-9_-]{1,64}")}
 KEEP_ON_SIGN_OUT = {"lang"}
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
 
@@ -46,7 +48,12 @@ PAGES = [
     # listing lifecycle and calls (issue 15)
     ("ui/calls.py", "page_calls", ":material/campaign:", "calls", OFFICIALS),
     ("ui/inbox.py", "page_inbox", ":material/notifications:", "inbox", (Role.ENTERPRISE, *OFFICIALS)),
+    # the marketplace (issue 15): browse and search published listings, one page per listing
+    ("ui/marketplace.py", "page_marketplace", ":material/storefront:", "marketplace", (Role.ENTERPRISE, *OFFICIALS)),
+    ("ui/listing.py", "page_listing", ":material/description:", "listing", (Role.ENTERPRISE, *OFFICIALS)),
 ]
+# Pages reached through links only (a listing opens from the marketplace): not listed in the sidebar.
+UNLISTED = {"listing"}
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}
 
 
@@ -133,7 +140,8 @@ def remember_wanted_page() -> None:
     path = urlparse(url if isinstance(url, str) else "").path.rstrip("/").rsplit("/", 1)[-1]
     if path not in {p[3] for p in PAGES}:
         return
-    params = {k: st.query_params[k] for k in LINK_PARAMS if str(st.query_params.get(k, "")).isdigit()}
+    params = {k: st.query_params[k] for k, form in LINK_PARAMS.items()
+              if form.fullmatch(str(st.query_params.get(k, "")))}
     st.session_state[WANTED_KEY] = (path, params)
 
 
@@ -177,7 +185,8 @@ def navigation_pages(account: Account | None, unread: int = 0) -> dict[str, list
         if account.role in roles:
             section = "nav_admin" if roles == (Role.ADMIN,) else SECTION[account.role]
             label = t(title) + (f" · {unread}" if url == "inbox" and unread else "")
-            sections.setdefault(t(section), []).append(st.Page(path, title=label, icon=icon, url_path=url))
+            sections.setdefault(t(section), []).append(st.Page(
+                path, title=label, icon=icon, url_path=url, visibility="hidden" if url in UNLISTED else "visible"))
     return sections
 
 

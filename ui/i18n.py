@@ -359,6 +359,9 @@ TEXT.update(PROGRAMME_TEXT)  # organisations, tags, demonstration projects, case
 from ui.texts_workbench import TEXT as _WORKBENCH_TEXT  # noqa: E402  (workbench and marketplace pages)
 
 TEXT.update(_WORKBENCH_TEXT)
+from ui.texts_market import TEXT as _MARKET_TEXT  # noqa: E402  (marketplace and listing pages)
+
+TEXT.update(_MARKET_TEXT)
 
 
 def default_language() -> str:

@@ -40,10 +40,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "listing_expired": {"zh": "您的“{title}”已于 {date} 到期下架，不再参与匹配；可在“我的提交”中续期重新发布。",
                         "en": "Your “{title}” expired after {date} and left matching; renew it on My submissions to "
                               "publish it again."},
+    # from a marketplace listing (matcher/workflow/interest.py), with the enterprise's message to the broker
+    "interest_message": {"zh": "{organization} 在供需大厅对对接 #{pairing}（“{title}”↔“{other}”）表达了意向。留言：{message}",
+                         "en": "{organization} expressed interest in pairing #{pairing} (“{title}” ↔ “{other}”) "
+                               "from the marketplace. Message: {message}"},
 }
 ENTERPRISE_EVENTS = ("record_published", "record_rejected", "new_suggestion", "interest_received",
                      "pairing_approved", "pairing_status", "listing_expiring", "listing_expired")
-OFFICIAL_EVENTS = ("submission_waiting", "interest_official")
+OFFICIAL_EVENTS = ("submission_waiting", "interest_official", "interest_message")
 # Codes inside params that the reader's language must label (status codes, reason codes)
 STATUS_LABELS = {
     "zh": {"shortlisted": "入围", "under_review": "审核中", "approved": "已批准", "contacted": "已联系",

@@ -143,6 +143,32 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
+def seeded_server(tmp_path_factory, name: str, seed_module: str):
+    """Body of a module-scoped server fixture (`yield from`): a fresh database that `seed_module._seed()` fills
+    in its own process first, then a server on it, stopped after the module."""
+    var_dir = tmp_path_factory.mktemp(f"e2e-{name}") / "var"
+    env = server_env(var_dir)
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, 'tests'); "
+                    f"from {seed_module} import _seed; _seed()"], cwd=ROOT, env=env, check=True,
+                   timeout=START_TIMEOUT_S)
+    proc, url = start_server(env, Path(var_dir.parent / "streamlit.log"))
+    try:
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def new_page(chromium, url: str):
+    """A 1280 x 900 English context on url, once the app has rendered: (context, page). The first page of a
+    server waits for its first run, which loads the platform (up to START_TIMEOUT_S on a loaded machine)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page, timeout=START_TIMEOUT_S * 1000)
+    return context, page
+
+
 # --- helpers the tests share ---------------------------------------------------------------------
 
 def wait_ready(page, timeout: int = TIMEOUT_MS) -> None:

@@ -3,14 +3,10 @@ server, seeded with a published service offer and an open campaign."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from .support import (PASSWORD, ROOT, START_TIMEOUT_S, TIMEOUT_MS, click_and_wait, go_to, server_env, shot, sign_in,
-                      start_server, stop_server, wait_ready)
+from .support import PASSWORD, click_and_wait, go_to, new_page, seeded_server, shot, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -51,23 +47,11 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def campaigns_server(chromium, tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("e2e-campaigns") / "var"
-    env = server_env(var_dir)
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'tests'); "
-                    "from e2e.test_campaigns import _seed; _seed()"], cwd=ROOT, env=env, check=True,
-                   timeout=START_TIMEOUT_S)
-    proc, url = start_server(env, Path(var_dir.parent / "streamlit.log"))
-    yield url
-    stop_server(proc)
+    yield from seeded_server(tmp_path_factory, "campaigns", "e2e.test_campaigns")
 
 
 def _page(chromium, url):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(url)
-    wait_ready(page, timeout=START_TIMEOUT_S * 1000)   # the server's first run loads the platform
-    return context, page
+    return new_page(chromium, url)
 
 
 def test_a_provider_answers_a_campaign_and_an_official_assigns_it(chromium, campaigns_server):

@@ -3,14 +3,10 @@ scenario shows that case beside its suggestions. Its own server, seeded with a p
 from __future__ import annotations
 
 import re
-import sys
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from .support import (OFFERINGS, PASSWORD, ROOT, START_TIMEOUT_S, TIMEOUT_MS, click_and_wait, go_to, server_env,
-                      shot, sign_in, start_server, stop_server, wait_ready)
+from .support import (OFFERINGS, PASSWORD, click_and_wait, go_to, new_page, seeded_server, shot, sign_in)
 
 try:
     from playwright.sync_api import expect
@@ -52,23 +48,11 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def programme_server(chromium, tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("e2e-programme") / "var"
-    env = server_env(var_dir)
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'tests'); "
-                    "from e2e.test_programme import _seed; _seed()"], cwd=ROOT, env=env, check=True,
-                   timeout=START_TIMEOUT_S)
-    proc, url = start_server(env, Path(var_dir.parent / "streamlit.log"))
-    yield url
-    stop_server(proc)
+    yield from seeded_server(tmp_path_factory, "programme", "e2e.test_programme")
 
 
 def _page(chromium, url):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(url)
-    wait_ready(page)
-    return context, page
+    return new_page(chromium, url)
 
 
 def test_deployed_pairing_becomes_project_then_case_and_a_similar_scenario_shows_it(chromium, programme_server):
