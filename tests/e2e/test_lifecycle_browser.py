@@ -1,10 +1,8 @@
-"""End-to-end: an expired listing leaves the suggestions and the review queue. An offering's validity runs
-out, the cron command `python -m matcher expire` expires it in its own process, and the running app (told
-by the change feed) no longer suggests it to the scenario's owner nor lists its pairing to decide; its owner
-sees that it expired (with the renewal form) and gets the e-mail.
-
-The marketplace (browse pages) is built on another branch in parallel: the check that the listing also
-leaves it is to be added here when both are merged."""
+"""End-to-end: an expired listing leaves the suggestions, the marketplace and the review queue. An offering's
+validity runs out, the cron command `python -m matcher expire` expires it in its own process, and the running
+app (told by the change feed) no longer suggests it to the scenario's owner, no longer finds it on the
+marketplace, nor lists its pairing to decide; its owner sees that it expired (with the renewal form) and gets
+the e-mail."""
 from __future__ import annotations
 
 import datetime as dt
@@ -63,6 +61,14 @@ def _validity_ran_out(offering_id: str) -> None:
         store.engine.dispose()
 
 
+def _market_search(page, words: str) -> None:
+    go_to(page, "Marketplace")
+    box = page.get_by_label("Keyword search", exact=True)
+    box.fill(words)
+    box.press("Enter")
+    wait_ready(page)
+
+
 def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, smtp_server):
     tag = uuid.uuid4().hex[:8]
     seeded = _seed(tag)
@@ -72,6 +78,8 @@ def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, s
     sign_in(buyer, seeded["buyer"])
     go_to(buyer, "My submissions")
     expect(buyer.locator(main)).to_contain_text(seeded["title"], timeout=15_000)   # indexed via the feed
+    _market_search(buyer, f"kiln {tag}")
+    expect(buyer.locator(main)).to_contain_text(seeded["title"])
 
     official = open_page()
     sign_in(official, OFFICIAL)
@@ -97,6 +105,10 @@ def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, s
     expect(buyer.locator(main)).to_contain_text(f"Kiln flue gas heat recovery {tag}")
     expect(buyer.locator(main)).not_to_contain_text(seeded["title"])
     shot(buyer, "lifecycle_suggestions_after_expiry")
+    _market_search(buyer, f"kiln {tag} ")
+    expect(buyer.locator(main)).to_contain_text(f"Kiln flue gas heat recovery {tag}")   # the scenario stays
+    expect(buyer.locator(main)).not_to_contain_text(seeded["title"])
+    shot(buyer, "lifecycle_marketplace_after_expiry")
 
     box = official.get_by_label("Keyword search", exact=True)
     box.fill(f"{tag} ")
