@@ -443,3 +443,7 @@ def industry_label(code: str | None) -> str:
 
 def industry_codes() -> list[str]:
     return list(load_taxonomy().industries)
+
+from ui.texts_account import TEXT as _ACCOUNT_TEXT  # noqa: E402  (account page, password reset, queue tag filter)
+
+TEXT.update(_ACCOUNT_TEXT)
