@@ -31,6 +31,9 @@ except ImportError:  # Windows: no advisory locks; run one writing process per i
 log = logging.getLogger(__name__)
 
 CANDIDATES_PER_CHANNEL = 100   # each channel nominates this many; both channels score the union
+# A hard id filter (e.g. organisations holding a verified tag) up to this size has all its records scored,
+# not only those the channels nominate: a tagged counterpart ranked 101st is still found.
+MAX_SCORED_FILTER_IDS = 1000
 # Index files are rewritten at most this often after single-record changes; a crash in between loses
 # nothing, because sync() at start re-adds the missing ids from the embedding cache.
 SAVE_EVERY_SECONDS = 30.0
@@ -267,7 +270,9 @@ class Engine:
         lifts: candidate id -> bounded lifts from evidence the engine does not hold (tags, cases).
         exclude_own: leave out the query organisation's own records (off for labelled benchmark sets).
         """
-        pool = self.candidates(query, side, exclude_own)
+        only = filters.only_ids if filters is not None else None
+        include = only if only is not None and len(only) <= MAX_SCORED_FILTER_IDS else None
+        pool = self.candidates(query, side, exclude_own, include)
         if pool is None:
             return []
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
@@ -275,8 +280,10 @@ class Engine:
                                lexical_ref=pool.lexical_ref, calibration=self.encoder.profile.calibration,
                                lifts=lifts, learned=self.learned)
 
-    def candidates(self, query: dict, side: Side, exclude_own: bool = True) -> CandidatePool | None:
-        """The published counterparts either channel nominates for the query, with both channels' raw scores."""
+    def candidates(self, query: dict, side: Side, exclude_own: bool = True,
+                   include: frozenset[str] | None = None) -> CandidatePool | None:
+        """The published counterparts either channel nominates for the query (and the indexed ones of include),
+        with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
         qvec = self.embed([text], remember=query.get("id") is not None)
@@ -284,6 +291,8 @@ class Engine:
             lex = target.lexical.search(text, CANDIDATES_PER_CHANNEL)
             pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
             pool.update(rid for rid, _ in lex.top)
+            if include:
+                pool.update(rid for rid in include if rid in target.vectors.hashes)
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:
