@@ -20,8 +20,9 @@ account = current_account(platform)
 if account is None:
     remember_wanted_page()
 pages = navigation_pages(account, unread_count(platform.store, account.id) if account else 0)
-page = st.navigation(pages, position="sidebar" if account else "hidden")
-if account is not None:
+forced = account is not None and account.must_change_password   # an admin's reset: the account page only
+page = st.navigation(pages, position="sidebar" if account and not forced else "hidden")
+if account is not None and not forced:
     open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run
 with st.sidebar:
     session_cookie.write_pending()

@@ -62,6 +62,9 @@ class Account:
     contact_name: str | None
     is_demo: bool
     active: bool
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    must_change_password: bool = False   # an admin reset the password: only the account page until changed
 
 
 # One message for every sign-in failure (unknown e-mail, wrong password, locked, throttled, deactivated), so
@@ -80,7 +83,8 @@ def throttles_for(settings: Settings) -> LoginThrottles:
 
 
 def account_for(row: User) -> Account:
-    return Account(row.id, row.email, Role(row.role), row.organization, row.contact_name, row.is_demo, row.active)
+    return Account(row.id, row.email, Role(row.role), row.organization, row.contact_name, row.is_demo, row.active,
+                   row.contact_phone, row.contact_email, bool(row.must_change_password))
 
 
 def normalise_email(email: str) -> str:

@@ -136,21 +136,43 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _tag_kind(value: str) -> str:
+    """--tag: a tag kind's code or its Chinese name (as in the cultivation list)."""
+    from matcher.domain.organisations import TagKind, _alias
+
+    try:
+        return str(TagKind(_alias(value)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown tag {value!r}; one of: {', '.join(k.value for k in TagKind)}")
+
+
+def _tag_level(value: str) -> str:
+    from matcher.domain.organisations import TagLevel, _alias
+
+    try:
+        return str(TagLevel(_alias(value)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown level {value!r}; one of: {', '.join(k.value for k in TagLevel)}")
+
+
 def cmd_match(args) -> int:
     from matcher.search.ranking import Filters
 
     platform = _platform()
     target_side = Side.SUPPLY if args.scenario or (args.text and args.side == "demand") else Side.DEMAND
-    filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity,
-                      only_ids=platform.tag_filter(target_side, args.tag) if args.tag else None)
+    filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity)
+    tags = dict(tags=args.tag, tag_level=args.tag_level)   # only verified tags count (Platform.tag_filter)
+    if args.text and (args.tag or args.tag_level):
+        filters = Filters(industry=args.industry, region=args.region, min_maturity=args.min_maturity,
+                          only_ids=platform.tag_filter(target_side, args.tag or [], args.tag_level))
     cases: list = []
     try:
         if args.scenario:
             record = platform.store.get_record(Side.DEMAND, args.scenario)
             cases = platform.similar_cases(record) if record else []
-            side, found = Side.DEMAND, platform.suggestions(Side.DEMAND, args.scenario, args.top, filters)
+            side, found = Side.DEMAND, platform.suggestions(Side.DEMAND, args.scenario, args.top, filters, **tags)
         elif args.offering:
-            side, found = Side.SUPPLY, platform.suggestions(Side.SUPPLY, args.offering, args.top, filters)
+            side, found = Side.SUPPLY, platform.suggestions(Side.SUPPLY, args.offering, args.top, filters, **tags)
         else:
             side = Side(args.side)
             found = platform.engine.match_text(args.text, side, args.top, filters)
@@ -398,9 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", help="hard filter: counterpart industry code")
     p.add_argument("--region", help="hard filter: counterpart region")
     p.add_argument("--min-maturity", help="hard filter: lab, pilot, small_batch or mass_production")
-    p.add_argument("--tag", action="append", help="hard filter: counterpart's organisation holds this verified "
-                                                  "tag (specialised, little_giant, single_champion, high_tech, "
-                                                  "gazelle, unicorn); repeatable")
+    p.add_argument("--tag", action="append", type=_tag_kind,
+                   help="hard filter: counterpart's organisation holds this verified tag (specialised, little_giant, "
+                        "single_champion, high_tech, gazelle, unicorn, or 专精特新 小巨人 单项冠军 高新技术企业 瞪羚 "
+                        "独角兽); repeatable, any of them counts")
+    p.add_argument("--tag-level", type=_tag_level,
+                   help="with --tag: the tag at this level (national, provincial, municipal / 国家级 省级 市级); "
+                        "alone: any verified tag at this level")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the reasons")
     p.add_argument("--json", action="store_true", help="print suggestions as JSON")
     p.set_defaults(func=cmd_match)

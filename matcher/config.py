@@ -1,6 +1,9 @@
 """One Settings object for the whole platform, read from MATCHER_* environment variables."""
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -68,3 +71,28 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, built once from the environment."""
     return Settings()
+
+
+_by_environment: OrderedDict[tuple, Settings] = OrderedDict()
+_by_environment_lock = threading.Lock()
+
+
+def current_settings() -> Settings:
+    """The settings the environment says now, built once per distinct set of MATCHER_* variables.
+
+    The web app asks for its settings several times per page run (and AppTest once per labelled widget):
+    building a Settings reads every field's sources (3-30 ms, more on a loaded machine), while a look-up by
+    the environment costs microseconds. A changed variable (tests point MATCHER_VAR_DIR at a new temporary
+    folder) gives a new key and so fresh settings. Treat the result as read-only: it is shared."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("MATCHER_")))
+    with _by_environment_lock:
+        found = _by_environment.get(key)
+        if found is not None:
+            _by_environment.move_to_end(key)
+            return found
+    built = Settings()
+    with _by_environment_lock:
+        _by_environment[key] = built
+        while len(_by_environment) > 16:
+            _by_environment.popitem(last=False)
+    return built

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -191,11 +191,17 @@ class Platform:
 
     # --- matching -----------------------------------------------------------------------------
 
-    def suggestions(self, side: Side, record_id: str, k: int | None = None,
-                    filters: Filters | None = None) -> list[Suggestion]:
+    def suggestions(self, side: Side, record_id: str, k: int | None = None, filters: Filters | None = None,
+                    tags: list[str] | None = None, tag_level: str | None = None) -> list[Suggestion]:
+        """Counterparts of a stored record. tags / tag_level: only counterparts whose organisation holds a
+        verified tag of one of these kinds (at this level); the tag ranking signal is not affected."""
         record = self.store.get_record(side, record_id)
         if record is None:
             raise KeyError(record_id)
+        if tags or tag_level:
+            only = self.tag_filter(OTHER[side], tags or [], tag_level)
+            filters = filters or Filters()
+            filters = replace(filters, only_ids=only if filters.only_ids is None else filters.only_ids & only)
         return self.engine.match(record, side, k, filters, self.lifts(side, record))
 
     def lifts(self, side: Side, query: dict) -> dict[str, list[Lift]]:
@@ -222,11 +228,13 @@ class Platform:
         """The case library's search: problem, solution and results, best first."""
         return self.case_search.search(self.engine, self.store, text, k, min_score=0.01)
 
-    def tag_filter(self, side: Side, tags: list[str]) -> frozenset[str]:
-        """Ids of side's records whose organisation holds a verified tag of one of these kinds."""
-        wanted = set(tags)
+    def tag_filter(self, side: Side, tags: list[str], level: str | None = None) -> frozenset[str]:
+        """Ids of side's records whose organisation holds a verified tag of one of these kinds (any kind when
+        tags is empty), at level when given. Only verified tags count."""
+        wanted = {str(t) for t in tags}
         return frozenset(rid for rid, held in organisations.verified_tags_by_record(self.store, side).items()
-                         if any(t[0] in wanted for t in held))
+                         if any((not wanted or tag in wanted) and (not level or lvl == str(level))
+                                for tag, lvl, _year in held))
 
     def refresh_pairings(self, side: Side, record_ids: list[str], progress: Progress = _quiet) -> int:
         """Match each published record and store the good suggestions as pairings to review."""

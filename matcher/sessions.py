@@ -117,11 +117,16 @@ def revoke_session(store: Store, token: object, why: str = "sign_out", now: dt.d
     return done.rowcount > 0
 
 
-def revoke_user_sessions(store: Store, user_id: int, why: str, now: dt.datetime | None = None) -> int:
-    """End every session of one account (deactivation, or 'sign out everywhere'). Returns how many."""
+def revoke_user_sessions(store: Store, user_id: int, why: str, now: dt.datetime | None = None,
+                         keep: object = None) -> int:
+    """End every session of one account (deactivation, a password change or reset), except the one whose
+    token is keep (the browser that changed its own password stays signed in). Returns how many."""
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    raw = _raw_part(store, keep) if keep is not None else None
+    if raw is not None:
+        stmt = stmt.where(AuthSession.token_hash != _hash(raw))
     with store.write() as s:
-        done = s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-                         .values(revoked_at=now or utcnow(), revoked_why=why[:30]))
+        done = s.execute(stmt.values(revoked_at=now or utcnow(), revoked_why=why[:30]))
     return done.rowcount
 
 

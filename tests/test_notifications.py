@@ -197,7 +197,8 @@ def test_labels_agree_with_the_ui_table():
             assert TEXT[f"pstatus_{code}"][lang] == label
         for code, label in REASON_LABELS[lang].items():
             assert TEXT[f"reason_{code}"][lang] == label
-    assert set(TEMPLATES) == set(notifications.ENTERPRISE_EVENTS) | set(notifications.OFFICIAL_EVENTS)
+    assert set(TEMPLATES) == (set(notifications.ENTERPRISE_EVENTS) | set(notifications.OFFICIAL_EVENTS)
+                              | set(notifications.ACCOUNT_EVENTS))
 
 
 def test_inbox_page_badge_mark_read_and_opt_out(mail_settings, platform):

@@ -1,6 +1,8 @@
-"""Page: the admin creates official (or admin) accounts and activates, deactivates or unlocks users."""
+"""Page: the admin creates official (or admin) accounts, activates, deactivates or unlocks users, and resets
+passwords (a one-time temporary password, changed at the next sign-in)."""
 import streamlit as st
 
+from matcher.accounts import reset_password
 from matcher.auth import AuthError, create_user, list_users, locked_accounts, set_active, unlock
 from matcher.demo import demo_activity, mark_reviewed
 from matcher.domain.records import Role
@@ -41,10 +43,12 @@ def _users(platform, account) -> None:
     st.subheader(t("users"))
     users = list_users(platform.store)
     rows = [{**u, "role": enum_label("role", u["role"]), "active": t("yes" if u["active"] else "no"),
-             "is_demo": t("yes" if u["is_demo"] else "no")} for u in users]
+             "is_demo": t("yes" if u["is_demo"] else "no"),
+             "must_change_password": t("yes" if u.get("must_change_password") else "no")} for u in users]
     st.dataframe(status_table(rows, {"id": "col_id", "email": "col_email", "role": "col_role",
                                      "organization": "col_org", "active": "col_active", "is_demo": "col_demo",
-                                     "locked_until": "col_locked", "created_at": "col_created"}),
+                                     "locked_until": "col_locked", "must_change_password": "col_must_change",
+                                     "created_at": "col_created"}),
                  hide_index=True, key="admin_users")
     by_id = {u["id"]: u for u in users}
     picked = st.selectbox(t("user_pick"), list(by_id), key="admin_user_pick",
@@ -58,6 +62,42 @@ def _users(platform, account) -> None:
         set_active(platform.store, picked, True, account.email)
         st.session_state["admin_flash"] = t("user_updated")
         st.rerun()
+
+
+def _reset(platform, account) -> None:
+    """Reset another account's password. The temporary password is shown in the run right after the reset
+    and then dropped from the session: it is never stored in readable form."""
+    st.subheader(t("reset_title"))
+    st.caption(t("reset_help"))
+    done = st.session_state.pop("admin_reset_done", None)
+    if done:
+        st.success(t("reset_done", email=md_escape(done[0])))
+        st.code(done[1], language=None)
+    users = [u for u in list_users(platform.store) if u["id"] != account.id]
+    if not users:
+        return
+    by_id = {u["id"]: u for u in users}
+    errors = st.session_state.get("admin_reset_errors", {})
+    with st.form("admin_reset_form"):
+        picked = st.selectbox(t("reset_user"), list(by_id), key="admin_reset_user",
+                              format_func=lambda i: f"{by_id[i]['email']} · {enum_label('role', by_id[i]['role'])}")
+        reason = st.text_input(t("reset_reason"), key="admin_reset_reason", placeholder=t("reset_reason_ph"))
+        typed = st.text_input(t("reset_typed"), type="password", key="admin_reset_typed")
+        for message in errors.values():
+            st.error(message)
+        submitted = st.form_submit_button(t("reset_button"), key="admin_reset_submit")
+    if not submitted:
+        return
+    try:
+        temporary = reset_password(platform.store, picked, account.email, account.id, reason, typed or None)
+    except AuthError as exc:
+        st.session_state["admin_reset_errors"] = {exc.field or "reason": exc.message(lang())}
+        st.rerun()
+    st.session_state["admin_reset_errors"] = {}
+    for key in ("admin_reset_reason", "admin_reset_typed"):
+        st.session_state.pop(key, None)
+    st.session_state["admin_reset_done"] = (by_id[picked]["email"], temporary)
+    st.rerun()
 
 
 def _demo_activity(platform, account) -> None:
@@ -103,6 +143,8 @@ def render() -> None:
     _create(platform, account)
     st.divider()
     _users(platform, account)
+    st.divider()
+    _reset(platform, account)
     st.divider()
     learning_section(platform, account)
 

@@ -51,9 +51,12 @@ PAGES = [
     # the marketplace (issue 15): browse and search published listings, one page per listing
     ("ui/marketplace.py", "page_marketplace", ":material/storefront:", "marketplace", (Role.ENTERPRISE, *OFFICIALS)),
     ("ui/listing.py", "page_listing", ":material/description:", "listing", (Role.ENTERPRISE, *OFFICIALS)),
+    # account page (issue 15, item 7): every role; the only page while a password reset waits for a change
+    ("ui/account.py", "page_account", ":material/manage_accounts:", "account", (Role.ENTERPRISE, *OFFICIALS)),
 ]
 # Pages reached through links only (a listing opens from the marketplace): not listed in the sidebar.
 UNLISTED = {"listing"}
+ACCOUNT_PAGE = "ui/account.py"
 SECTION = {Role.ENTERPRISE: "nav_enterprise", Role.OFFICIAL: "nav_official", Role.ADMIN: "nav_official"}
 
 
@@ -157,8 +160,9 @@ def open_wanted_page(pages: dict[str, list] | list) -> None:
         st.switch_page(target, query_params={**params, "lang": st.session_state.get("lang", "zh")})
 
 
-def require_role(*roles: Role) -> tuple[Platform, Account]:
-    """First call of every page: stops the page unless the signed-in account has one of roles."""
+def require_role(*roles: Role, allow_forced: bool = False) -> tuple[Platform, Account]:
+    """First call of every page: stops the page unless the signed-in account has one of roles. An account
+    whose password an admin reset may open only the account page (allow_forced) until it chooses a new one."""
     platform = get_platform()
     account = current_account(platform)
     if account is None:
@@ -166,6 +170,9 @@ def require_role(*roles: Role) -> tuple[Platform, Account]:
         st.stop()
     if account.role not in roles:
         st.error(t("refused"))
+        st.stop()
+    if account.must_change_password and not allow_forced:
+        st.warning(t("account_forced_elsewhere"))
         st.stop()
     return platform, account
 
@@ -180,6 +187,13 @@ def navigation_pages(account: Account | None, unread: int = 0) -> dict[str, list
                         default=True),
                 *(st.Page("ui/login.py", title=t("page_login"), icon=":material/login:", url_path=url)
                   for _, _, _, url, _ in PAGES)]
+    if account.must_change_password:
+        # After an admin's reset: the account page only, under every page's address (a link or a bookmark
+        # opens it too, instead of "page not found"); the link's page opens once the password is changed.
+        return [st.Page(ACCOUNT_PAGE, title=t("page_account"), icon=":material/lock_reset:", url_path="account",
+                        default=True),
+                *(st.Page(ACCOUNT_PAGE, title=t("page_account"), icon=":material/lock_reset:", url_path=url)
+                  for _, _, _, url, _ in PAGES if url != "account")]
     sections: dict[str, list] = {}
     for path, title, icon, url, roles in PAGES:
         if account.role in roles:

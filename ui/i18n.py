@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from matcher.config import Settings
+from matcher.config import current_settings
 from matcher.domain.taxonomy import load_taxonomy
 from ui.i18n_programme import PROGRAMME_TEXT
 
@@ -365,12 +366,16 @@ TEXT.update(_MARKET_TEXT)
 
 
 def default_language() -> str:
-    lang = Settings().language
+    lang = current_settings().language   # outside a page run (AppTest's labels) too: no Settings() per label
     return lang if lang in LANGUAGES else "zh"
 
 
 def lang() -> str:
-    """The language of this session (the sidebar switch), else the configured default."""
+    """The language of this session (the sidebar switch), else the configured default. Outside a script run
+    (AppTest formatting widget labels in its own thread) there is no session to read: the default, without
+    the logged warning each session_state access would write there."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return default_language()
     value = st.session_state.get("lang")
     return value if value in LANGUAGES else default_language()
 
@@ -458,3 +463,7 @@ TEXT.update(_CAMPAIGN_TEXT)
 from ui.texts_lifecycle import TEXT as _LIFECYCLE_TEXT  # noqa: E402  (listing lifecycle and calls)
 
 TEXT.update(_LIFECYCLE_TEXT)
+
+from ui.texts_account import TEXT as _ACCOUNT_TEXT  # noqa: E402  (account page, password reset, queue tag filter)
+
+TEXT.update(_ACCOUNT_TEXT)

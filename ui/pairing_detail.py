@@ -71,14 +71,17 @@ def show(platform, pairing: dict) -> None:
     st.subheader(t("detail_header", id=pairing["id"]))
     st.caption(f"{t('col_status')}: {enum_label('pstatus', pairing['status'])} · {interest_label(pairing)}")
     left, right = st.columns(2)
+    # Each record is read once per run: the cards and the indicator checklist share it.
+    scenario = store.get_record(Side.DEMAND, pairing["scenario_id"])
+    offering = store.get_record(Side.SUPPLY, pairing["offering_id"])
     with left.container(border=True, key="review_detail_scenario"):
-        record_card(Side.DEMAND, store.get_record(Side.DEMAND, pairing["scenario_id"]))
+        record_card(Side.DEMAND, scenario)
     with right.container(border=True, key="review_detail_offering"):
-        record_card(Side.SUPPLY, store.get_record(Side.SUPPLY, pairing["offering_id"]))
+        record_card(Side.SUPPLY, offering)
     st.markdown(f"**{t('explanation')}**")
     explanation(pairing["score"], pairing["channels"] or {}, pairing["reasons"] or [], pairing["matched_terms"] or [],
                 None, lang(), key=f"review_{pairing['id']}")
-    indicator_checklist(indicator_queue.pairing_checklist(store, pairing), key=f"review_{pairing['id']}")
+    indicator_checklist(indicator_queue.checklist(scenario, offering), key=f"review_{pairing['id']}")
     rows = history_rows(pairing["id"], store)
     st.markdown(f"**{t('history')}**")
     if rows:

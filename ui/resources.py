@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from matcher import passwords
-from matcher.config import Settings
+from matcher.config import Settings, current_settings
 from matcher.demo import ensure_demo_accounts
 from matcher.domain.records import Side
 from matcher.search.encoders import create_encoder
@@ -31,8 +31,9 @@ _held: dict[str, int] = {}  # database file -> descriptor of the app's "in use" 
 
 
 def settings() -> Settings:
-    """Settings as the environment says now (cheap); the key of the platform."""
-    return Settings()
+    """Settings as the environment says now (built once per environment: matcher.config.current_settings);
+    the key of the platform."""
+    return current_settings()
 
 
 def _demo_files(s: Settings) -> bool:

@@ -3,6 +3,7 @@ real page text (reachable by screen readers and Ctrl+F); decisions with reasons 
 errors shown next to the button that caused them; and the pairing's detail view."""
 import streamlit as st
 
+from matcher.domain.organisations import TagKind, TagLevel
 from matcher.domain.records import PairingStatus, ReasonCode
 from matcher.workflow import indicator_queue, queue, review
 from ui import pairing_detail
@@ -47,8 +48,15 @@ def _filters() -> queue.QueueQuery:
                                on_change=_reset_page, persist_state=KEEP)
         since = f.date_input(t("filter_since"), value=None, key="review_since", on_change=_reset_page,
                              persist_state=KEEP)
+        g, h = st.columns([2, 1])   # verified organisation tags of either side (issue 11)
+        tags = g.multiselect(t("queue_tags"), list(TagKind), key="review_tags", placeholder=t("queue_tags_ph"),
+                             format_func=lambda k: enum_label("tag", k), on_change=_reset_page, persist_state=KEEP)
+        level = h.selectbox(t("queue_tag_level"), list(TagLevel), key="review_tag_level", index=None,
+                            format_func=lambda v: enum_label("level", v), placeholder=t("queue_tag_level_any"),
+                            on_change=_reset_page, persist_state=KEEP)
     return queue.QueueQuery(view=view, text=text.strip(), statuses=tuple(statuses) or None, industry=industry,
                             region=region.strip() or None, min_score=min_score, language=language, since=since,
+                            tags=tuple(str(k) for k in tags), tag_level=str(level) if level else None,
                             page=int(st.session_state.get("review_page") or 1),
                             page_size=int(st.session_state.get("review_page_size") or 20))
 

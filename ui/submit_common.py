@@ -92,7 +92,7 @@ def submit_page(side: Side) -> None:
     if st.session_state.get(f"{prefix}_pending"):
         _duplicates(platform, side, prefix, account)
     values = {"organization": account.organization, "contact_name": account.contact_name,
-              "contact_email": account.email}
+              "contact_email": account.contact_email or account.email, "contact_phone": account.contact_phone}
     if side == Side.DEMAND:
         _call_select(platform, prefix)
     data = record_form.record_form(side, f"{prefix}_form", values, t("submit_button"))

@@ -31,6 +31,9 @@ except ImportError:  # Windows: no advisory locks; run one writing process per i
 log = logging.getLogger(__name__)
 
 CANDIDATES_PER_CHANNEL = 100   # each channel nominates this many; both channels score the union
+# A hard id filter (e.g. organisations holding a verified tag) up to this size has all its records scored,
+# not only those the channels nominate: a tagged counterpart ranked 101st is still found.
+MAX_SCORED_FILTER_IDS = 1000
 # Index files are rewritten at most this often after single-record changes; a crash in between loses
 # nothing, because sync() at start re-adds the missing ids from the embedding cache.
 SAVE_EVERY_SECONDS = 30.0
@@ -271,7 +274,9 @@ class Engine:
         among: rank exactly these counterparts (a sub-population such as service offers) instead of the
             ones the channels nominate, so none of them is missed however large the index.
         """
-        pool = self.candidates(query, side, exclude_own, among)
+        only = filters.only_ids if filters is not None else None
+        include = only if only is not None and len(only) <= MAX_SCORED_FILTER_IDS else None
+        pool = self.candidates(query, side, exclude_own, among, include)
         if pool is None:
             return []
         return rank_candidates(query, side, pool.records, pool.dense, pool.lexical, pool.query_coverage,
@@ -280,19 +285,24 @@ class Engine:
                                lifts=lifts, learned=self.learned)
 
     def candidates(self, query: dict, side: Side, exclude_own: bool = True,
-                   among: frozenset[str] | None = None) -> CandidatePool | None:
-        """The published counterparts either channel nominates for the query (or the indexed ones of among),
+                   among: frozenset[str] | None = None,
+                   include: frozenset[str] | None = None) -> CandidatePool | None:
+        """The published counterparts either channel nominates for the query (or exactly the indexed ones of
+        among; and the indexed ones of include, such as a small tag filter's records, are always scored),
         with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
         qvec = self.embed([text], remember=query.get("id") is not None)
         with target.lock:
             lex = target.lexical.search(text, CANDIDATES_PER_CHANNEL)
+            indexed = target.vectors.hashes if among is not None or include else {}   # a copy: take it once
             if among is None:
                 pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
                 pool.update(rid for rid, _ in lex.top)
             else:
-                pool = {rid for rid in among if rid in target.vectors.hashes}
+                pool = {rid for rid in among if rid in indexed}
+            if include:
+                pool.update(rid for rid in include if rid in indexed)
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:

@@ -44,10 +44,17 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "interest_message": {"zh": "{organization} 在供需大厅对对接 #{pairing}（“{title}”↔“{other}”）表达了意向。留言：{message}",
                          "en": "{organization} expressed interest in pairing #{pairing} (“{title}” ↔ “{other}”) "
                                "from the marketplace. Message: {message}"},
+    "password_reset": {"zh": "管理员 {by} 重置了您的密码（原因：{reason}）。请用管理员告知的临时密码登录并设置新密码；"
+                             "如非您本人要求，请立即联系平台管理员。",
+                       "en": "Administrator {by} reset your password (reason: {reason}). Sign in with the temporary "
+                             "password they gave you and choose a new one; if you did not ask for this, contact "
+                             "the platform administrators at once."},
 }
 ENTERPRISE_EVENTS = ("record_published", "record_rejected", "new_suggestion", "interest_received",
                      "pairing_approved", "pairing_status", "listing_expiring", "listing_expired")
 OFFICIAL_EVENTS = ("submission_waiting", "interest_official", "interest_message")
+# Security notices for every role: always e-mailed when SMTP is set (not offered for opt-out on the Inbox page).
+ACCOUNT_EVENTS = ("password_reset",)
 # Codes inside params that the reader's language must label (status codes, reason codes)
 STATUS_LABELS = {
     "zh": {"shortlisted": "入围", "under_review": "审核中", "approved": "已批准", "contacted": "已联系",

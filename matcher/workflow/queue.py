@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from matcher.domain.organisations import TagStatus
 from matcher.domain.records import PairingStatus as P
-from matcher.domain.records import RecordStatus
-from matcher.storage.schema import OfferingRow, Pairing, ScenarioRow
+from matcher.domain.records import RecordStatus, Side
+from matcher.storage.schema import OfferingRow, OrganisationTagRow, Pairing, RecordOrganisation, ScenarioRow
 from matcher.storage.store import Store, row_to_dict
 
 # Saved views: which statuses each shows. "to decide" holds what waits for an official's decision,
@@ -40,6 +41,8 @@ class QueueQuery:
     min_score: float = 0.0
     language: str | None = None
     since: dt.date | None = None
+    tags: tuple[str, ...] = ()                # either side's organisation holds one of these verified tags
+    tag_level: str | None = None              # ... at this level (alone: any verified tag at this level)
     page: int = 1
     page_size: int = 20
 
@@ -70,6 +73,18 @@ def _matching_ids(row_cls, word: str):
         row_cls.title, row_cls.description, row_cls.organization))))
 
 
+def _tagged_ids(side: Side, tags: tuple[str, ...], level: str | None):
+    """Ids of one side's records whose organisation holds a verified tag of these kinds (and level)."""
+    stmt = (select(RecordOrganisation.record_id)
+            .join(OrganisationTagRow, OrganisationTagRow.organisation_id == RecordOrganisation.organisation_id)
+            .where(RecordOrganisation.side == side.value, OrganisationTagRow.status == str(TagStatus.VERIFIED)))
+    if tags:
+        stmt = stmt.where(OrganisationTagRow.tag.in_([str(t) for t in tags]))
+    if level:
+        stmt = stmt.where(OrganisationTagRow.level == str(level))
+    return stmt
+
+
 def _conditions(q: QueueQuery, scen, off) -> tuple[list, bool]:
     """WHERE conditions of the query, and whether they need the records joined in."""
     view = VIEWS.get(q.view, None) if q.view in VIEWS else VIEWS["to_decide"]
@@ -94,6 +109,9 @@ def _conditions(q: QueueQuery, scen, off) -> tuple[list, bool]:
         joined = True
     if q.since:
         where.append(Pairing.created_at >= dt.datetime.combine(q.since, dt.time()))
+    if q.tags or q.tag_level:   # only verified tags count, as in ranking (matcher/workflow/organisations.py)
+        where.append(or_(Pairing.scenario_id.in_(_tagged_ids(Side.DEMAND, q.tags, q.tag_level)),
+                         Pairing.offering_id.in_(_tagged_ids(Side.SUPPLY, q.tags, q.tag_level))))
     # Each word must occur on one side or the other. The records are matched first (one scan of each
     # side's table per word) and the pairings by id, rather than LIKE on every joined pairing row.
     for word in q.text.split():
