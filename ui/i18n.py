@@ -443,3 +443,7 @@ def industry_label(code: str | None) -> str:
 
 def industry_codes() -> list[str]:
     return list(load_taxonomy().industries)
+
+
+from ui.texts_imports import TEXT as _IMPORTS_TEXT  # noqa: E402  (background imports)
+TEXT.update(_IMPORTS_TEXT)
