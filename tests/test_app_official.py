@@ -58,7 +58,7 @@ def test_import_runs_in_the_background_with_progress_then_shows_the_result(platf
             [job] = platform.imports.recent(actor=accounts["official"].email, limit=1)
             progress = at.get("progress")
             assert job.active or not progress  # drawn while it runs (a quick job may be done already)
-            assert platform.imports.wait(job.id).state in ("done", "failed")
+            assert platform.imports.wait(job.id, timeout=300).state in ("done", "failed")
             return at.run(), job.id
 
     from unittest import mock

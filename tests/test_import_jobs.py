@@ -33,13 +33,13 @@ def test_jobs_go_queued_running_done_with_monotonic_progress(tmp_path, monkeypat
     platform = Platform.open(_settings(tmp_path, "a"))
     platform.import_file(Side.DEMAND, SCEN, "s.csv", "seed")
     gate, real = threading.Event(), platform.import_file
-    monkeypatch.setattr(platform, "import_file", lambda *a, **k: (gate.wait(30), real(*a, **k))[1])
+    monkeypatch.setattr(platform, "import_file", lambda *a, **k: (gate.wait(300), real(*a, **k))[1])
     written, touch = [], platform.imports._touch
     monkeypatch.setattr(platform.imports, "_touch", lambda *a, **k: (written.append((a[:1], k.get("progress"))), touch(*a, **k)))
     first = platform.imports.submit(Side.SUPPLY, OFFS, "o.csv", "olga@gov.example", RecordStatus.PUBLISHED)
     second = platform.imports.submit(Side.SUPPLY, OFFS.replace(b"Carbon Co", b"Carbon Ltd"), "o2.csv",
                                      "olga@gov.example", RecordStatus.PENDING)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while platform.imports.get(first).state != "running" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert (platform.imports.get(first).state, platform.imports.get(second).state) == ("running", "queued")
@@ -49,7 +49,7 @@ def test_jobs_go_queued_running_done_with_monotonic_progress(tmp_path, monkeypat
     except UploadError as exc:
         assert "being imported already" in exc.en and "正在导入" in exc.zh
     gate.set()
-    done, later = platform.imports.wait(first), platform.imports.wait(second)
+    done, later = platform.imports.wait(first, 300), platform.imports.wait(second, 300)
     assert (done.state, done.progress, done.stage, done.committed) == ("done", 1.0, "done", 8)
     assert (later.state, later.committed, later.target_status) == ("done", 8, RecordStatus.PENDING)
     for job_id in (first, second):   # progress written as it went, never backwards
@@ -59,7 +59,7 @@ def test_jobs_go_queued_running_done_with_monotonic_progress(tmp_path, monkeypat
     assert _pairs(platform)                                   # the published ones were matched
     assert _audit(platform.store, first) == ["import_queued", "import_done"]
     # a retry of a committed file becomes a failed job naming the earlier import; nothing doubles
-    again = platform.imports.wait(platform.imports.submit(Side.SUPPLY, OFFS, "o.csv", "otto@gov.example"))
+    again = platform.imports.wait(platform.imports.submit(Side.SUPPLY, OFFS, "o.csv", "otto@gov.example"), 300)
     assert again.state == "failed" and "already imported" in again.errors[0]["en"]
     assert platform.store.count(Side.SUPPLY) == 16
     platform.close()
@@ -67,7 +67,7 @@ def test_jobs_go_queued_running_done_with_monotonic_progress(tmp_path, monkeypat
 
 def test_a_bad_row_fails_the_job_keeps_every_error_and_saves_nothing(tmp_path):
     platform = Platform.open(_settings(tmp_path, "b"))
-    job = platform.imports.wait(platform.imports.submit(Side.SUPPLY, BAD, "bad.csv", "olga@gov.example"))
+    job = platform.imports.wait(platform.imports.submit(Side.SUPPLY, BAD, "bad.csv", "olga@gov.example"), 300)
     assert (job.state, job.committed, job.error_count) == ("failed", 0, 2)
     assert {(e["row"], e["field"]) for e in job.errors} == {(3, "title"), (3, "contact_email")}
     assert all(e["en"] and e["zh"] for e in job.errors)
@@ -78,7 +78,7 @@ def test_a_bad_row_fails_the_job_keeps_every_error_and_saves_nothing(tmp_path):
     assert _audit(platform.store, job.id) == ["import_queued", "import_failed"]
     # the same (corrected) content can be imported afterwards: a failed job holds nothing back
     fixed = platform.imports.wait(platform.imports.submit(Side.SUPPLY, BAD.replace(b",missing", b"T,missing")
-                                                          .replace(b"bad-email", b"x@y.co"), "ok.csv", "olga"))
+                                                          .replace(b"bad-email", b"x@y.co"), "ok.csv", "olga"), 300)
     assert (fixed.state, fixed.committed) == ("done", 2)
     platform.close()
 
