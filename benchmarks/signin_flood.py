@@ -1,14 +1,17 @@
 """Sign-in flood against writers (issue 14): clients sign in with wrong passwords (real argon2 cost) while
 writers submit records; reports attempts, writer latencies and errors as JSON.
 
-    HF_HUB_OFFLINE=1 python benchmarks/signin_flood.py [--clients 16] [--attempts 10] [--writes 10]
+    HF_HUB_OFFLINE=1 python benchmarks/signin_flood.py [--clients 16] [--attempts 10] [--writes 10] \
+        [--out benchmarks/signin_flood.json]
 
 A temporary database with the fake encoder; nothing outside the temp folder is touched.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -40,7 +43,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--attempts", type=int, default=10)
     parser.add_argument("--writes", type=int, default=10)
+    parser.add_argument("--out", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(var_dir=Path(tmp), encoder="fake", seed_demo=False)
         platform = Platform.open(settings)
@@ -72,7 +77,11 @@ def main() -> None:
             th.join(600)
         took = time.perf_counter() - started
         ok = auth.authenticate(platform.store, "victim@x.example", "right-password", settings, client="home")
-        print(json.dumps({
+        figures = {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+            "pad_margin_s": passwords.PAD_MARGIN,
+            "writers_blocked": sum("locked" in e for e in errors),
             "clients": args.clients, "attempts": len(attempts), "refused": len(refused),
             "argon2_verify_s": round(passwords.dummy_hash()[1], 3),
             "attempt_median_s": round(statistics.median(attempts), 3),
@@ -80,7 +89,10 @@ def main() -> None:
             "write_median_s_quiet": round(statistics.median(quiet), 3),
             "write_median_s_flood": round(statistics.median(loaded), 3),
             "write_max_s_flood": round(max(loaded), 3), "flood_seconds": round(took, 1),
-            "victim_signs_in_from_home_after": ok.email == "victim@x.example"}, indent=2))
+            "victim_signs_in_from_home_after": ok.email == "victim@x.example"}
+        print(json.dumps(figures, indent=2))
+        if args.out:
+            args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from matcher.config import Settings
 from matcher.search import evidence
 from matcher.search.encoders import create_encoder
 from matcher.search.engine import OTHER, Engine
+from matcher.io import import_jobs
 from matcher.io.imports import parse_records, read_source
 from matcher.search.ranking import Filters, Lift, Suggestion
 from matcher.domain.records import RecordStatus, Side, record_text, validate_record
@@ -26,6 +27,7 @@ from matcher.storage.store import Store
 Progress = Callable[[float, str], None]
 SWEEP_SECONDS = 600.0   # how often a long-lived process expires listings and sends reminders (catch_up)
 log = logging.getLogger(__name__)
+_imports_lock = threading.Lock()
 
 
 class Imported(list):
@@ -50,6 +52,7 @@ class Platform:
     case_search: CaseIndex = field(default_factory=lambda: CaseIndex(case_text))        # the library's search box
     feed: ChangeFeed | None = None
     swept_at: float = float("-inf")                                                     # lifecycle sweep (catch_up)
+    _imports: Any = None
 
     @classmethod
     def open(cls, settings: Settings, encoder=None, sync: bool = True, follow: bool = False) -> "Platform":
@@ -69,6 +72,7 @@ class Platform:
             # Listings from before organisations existed carry a free-text name: link each to a row.
             organisations.link_records(store)
             platform.repair_pairings()
+            import_jobs.sweep(store)   # imports a crash stopped show as interrupted, never as running
         if platform.feed is not None:
             platform.feed.start()
         return platform
@@ -136,21 +140,22 @@ class Platform:
 
     def import_file(self, side: Side, source: Path | bytes, filename: str, actor: str,
                     owner_id: int | None = None, status: RecordStatus = RecordStatus.PUBLISHED,
-                    progress: Progress = _quiet) -> list[str]:
+                    progress: Progress = _quiet, on_commit: Callable | None = None) -> list[str]:
         """All or nothing: every row valid and stored in one transaction, or nothing stored at all.
 
         The same file content imported before on this side is refused (RecordValidationError, field 'file').
         Once the rows are committed this returns them, whatever happens next: a failure while indexing or
         matching (a full disk, say) is logged and reported in Imported.deferred, and the next start completes
-        the indexes (Engine.sync) and the pairings (the backlog)."""
+        the indexes (Engine.sync) and the pairings (the backlog). on_commit(session, ids) runs inside the
+        records' transaction (Store.add_records)."""
         progress(0.05, "parse")
         data = read_source(source)
         records = parse_records(side, data, filename)
         progress(0.2, "save")
         ids = Imported(self.store.add_records(side, records, actor=actor, owner_id=owner_id, status=status,
-                                              file=(hashlib.sha256(data).hexdigest(), filename)))
-        organisations.link_records(self.store, side, ids, actor=actor)
+                                              file=(hashlib.sha256(data).hexdigest(), filename), on_commit=on_commit))
         try:
+            organisations.link_records(self.store, side, ids, actor=actor)
             progress(0.3, "index")
             self._after_change(side, ids, progress)
             self.engine.flush()
@@ -159,6 +164,14 @@ class Platform:
             ids.deferred = f"{type(exc).__name__}: {exc}"
         progress(1.0, "done")
         return ids
+
+    @property
+    def imports(self) -> "import_jobs.ImportJobs":
+        """The background import jobs of this platform (the web page's imports)."""
+        with _imports_lock:  # two sessions' first imports at once still share one worker
+            if self._imports is None:
+                self._imports = import_jobs.ImportJobs(self)
+        return self._imports
 
     def _after_change(self, side: Side, record_ids: list[str], progress: Progress = _quiet) -> None:
         """Re-index the changed records and refresh their suggested pairings."""

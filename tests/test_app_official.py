@@ -39,8 +39,9 @@ def test_moderation_publishes_and_rejects_with_reason(platform, accounts, seeded
     assert at.info[0].value == "Nothing is waiting for moderation."
 
 
-def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
-    at = open_app("ui/import_export.py", accounts["official"]).run()
+def test_import_runs_in_the_background_with_progress_then_shows_the_result(platform, accounts):
+    """The click queues a job and the page returns at once with a progress bar (polled by a fragment); the
+    next run shows the result: every bad row and nothing saved, or the records saved and where they went."""
     bad = "title,description,organization,contact_email\nOK,fine,Org,a@b.co\n,missing title,Org,bad-email\n"
     good = "title,description,organization\n激光焊接头,用于薄铝板焊接,焊接公司\nLaser head,For thin sheets,Weld Co\n"
     from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
@@ -49,20 +50,33 @@ def test_import_all_or_nothing_with_row_errors_then_success(platform, accounts):
         data = text.encode("utf-8")
         return UploadedFile(UploadedFileRec("f1", name, "text/csv", data), None)
 
-    # AppTest cannot drive st.file_uploader yet: call the page's import step with a file object directly.
+    def import_and_wait(text: str, name: str):
+        # AppTest cannot drive st.file_uploader yet: call the page's import step with a file object directly.
+        with mock.patch("streamlit.file_uploader", return_value=upload(text, name)):
+            at = open_app("ui/import_export.py", accounts["official"]).run()
+            at.button(key="import_submit").click().run()
+            [job] = platform.imports.recent(actor=accounts["official"].email, limit=1)
+            # still running now, so it was running when the page was drawn: the page shows its progress bar
+            assert at.get("progress") or not job.active
+            assert platform.imports.wait(job.id, timeout=300).state in ("done", "failed")
+            return at.run(), job.id
+
     from unittest import mock
-    with mock.patch("streamlit.file_uploader", return_value=upload(bad, "bad.csv")):
-        at = open_app("ui/import_export.py", accounts["official"]).run()
-        at.button(key="import_submit").click().run()
+    at, job_id = import_and_wait(bad, "bad.csv")
     assert at.error[0].value == "Nothing imported: 2 problem(s) found."
     table = at.dataframe[0].value
     assert list(table["Row"]) == [3, 3]
     assert platform.store.count(Side.SUPPLY) == 0
-    with mock.patch("streamlit.file_uploader", return_value=upload(good, "good.csv")):
-        at = open_app("ui/import_export.py", accounts["official"]).run()
-        at.button(key="import_submit").click().run()
+    assert [a.action for a in _audit(platform, "import", job_id)] == ["import_queued", "import_failed"]
+    at, job_id = import_and_wait(good, "good.csv")
     assert at.success[0].value == "2 records imported and sent to moderation; they are published once approved."
     assert platform.store.count(Side.SUPPLY) == 2
+    assert not at.get("progress")
+    history = at.dataframe[0].value   # the earlier (failed) import, below the result
+    assert list(history["State"]) == ["Not imported (errors)"] and list(history["File"]) == ["bad.csv"]
+    audit = _audit(platform, "import", job_id)
+    assert [(a.actor, a.action, a.to_status) for a in audit] == [
+        ("official@test.example", "import_queued", "pending"), ("official@test.example", "import_done", "pending")]
 
 
 def test_export_buttons_and_bytes(platform, accounts, seeded):

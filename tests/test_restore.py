@@ -127,6 +127,27 @@ def test_corrupt_or_foreign_backups_are_refused_and_the_live_database_is_untouch
     assert main(["restore", str(good)]) == 0  # and the good one goes in
 
 
+# Backups with the right tables but a tampered schema (benchmarks/attack_checks.py tries them too).
+TAMPERED = {
+    "extra_column.db": ["ALTER TABLE users ADD COLUMN is_superuser INTEGER"],
+    "column_dropped.db": ["ALTER TABLE offerings DROP COLUMN keywords"],
+    "column_renamed.db": ["ALTER TABLE scenarios RENAME COLUMN budget_wan TO budget"],
+    "users_rebuilt_typeless.db": ["PRAGMA foreign_keys=OFF", "ALTER TABLE users RENAME TO old_users",
+                                  "CREATE TABLE users (id, email, role, organization, contact_name, password_hash,"
+                                  " active, is_demo, failed_logins, locked_until, created_at)",
+                                  "INSERT INTO users SELECT * FROM old_users", "DROP TABLE old_users"],
+    "role_trigger.db": ["CREATE TRIGGER promote AFTER INSERT ON users BEGIN "
+                        "UPDATE users SET role='admin' WHERE id=NEW.id; END"],
+    "audit_trigger_dropped_and_replaced.db": [
+        "DROP TRIGGER audit_no_update",
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END"],
+    "extra_table.db": ["CREATE TABLE backdoor (cmd TEXT)"],
+    "view.db": ["CREATE VIEW admins AS SELECT * FROM users WHERE role='admin'"],
+    "extra_index.db": ["CREATE INDEX ix_users_hash ON users(password_hash)"],
+    "index_dropped.db": ["DROP INDEX ix_offerings_status"],
+}
+
+
 def _tampered(tmp_path, good, name, *sql):
     path = tmp_path / name
     path.write_bytes(good.read_bytes())
@@ -144,24 +165,7 @@ def test_backups_with_the_wrong_schema_are_refused(live, settings, tmp_path, cap
     good = tmp_path / "good.db"
     assert main(["backup", str(good)]) == 0
     live.store.engine.dispose()
-    cases = {
-        "extra_column.db": ["ALTER TABLE users ADD COLUMN is_superuser INTEGER"],
-        "column_dropped.db": ["ALTER TABLE offerings DROP COLUMN keywords"],
-        "column_renamed.db": ["ALTER TABLE scenarios RENAME COLUMN budget_wan TO budget"],
-        "users_rebuilt_typeless.db": ["PRAGMA foreign_keys=OFF", "ALTER TABLE users RENAME TO old_users",
-                                      "CREATE TABLE users (id, email, role, organization, contact_name, password_hash,"
-                                      " active, is_demo, failed_logins, locked_until, created_at)",
-                                      "INSERT INTO users SELECT * FROM old_users", "DROP TABLE old_users"],
-        "role_trigger.db": ["CREATE TRIGGER promote AFTER INSERT ON users BEGIN "
-                            "UPDATE users SET role='admin' WHERE id=NEW.id; END"],
-        "audit_trigger_dropped_and_replaced.db": [
-            "DROP TRIGGER audit_no_update",
-            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END"],
-        "extra_table.db": ["CREATE TABLE backdoor (cmd TEXT)"],
-        "view.db": ["CREATE VIEW admins AS SELECT * FROM users WHERE role='admin'"],
-        "extra_index.db": ["CREATE INDEX ix_users_hash ON users(password_hash)"],
-        "index_dropped.db": ["DROP INDEX ix_offerings_status"],
-    }
+    cases = TAMPERED
     live.engine.flush()
     db = settings.var_dir / "matcher.db"
     with sqlite3.connect(db) as con:  # fold the WAL in, so the file digest is the whole database

@@ -467,3 +467,6 @@ TEXT.update(_LIFECYCLE_TEXT)
 from ui.texts_account import TEXT as _ACCOUNT_TEXT  # noqa: E402  (account page, password reset, queue tag filter)
 
 TEXT.update(_ACCOUNT_TEXT)
+
+from ui.texts_imports import TEXT as _IMPORTS_TEXT  # noqa: E402  (background imports)
+TEXT.update(_IMPORTS_TEXT)

@@ -1,19 +1,21 @@
 """Page: bulk import of offerings/scenarios (CSV or XLSX, all rows or none; publish now or send to
-moderation), import templates with the valid codes, and exports in the reader's language."""
+moderation) run in the background with a live progress bar and the result, import templates with the valid
+codes, and exports in the reader's language."""
 import streamlit as st
 
-from matcher.domain.records import RecordStatus, RecordValidationError, Side
+from matcher.domain.records import RecordStatus, Side
 from matcher.io.exporting import KINDS, export_file
 from matcher.io.imports import UploadError, check_upload
 from matcher.io.templates import template_xlsx
 from ui.auth_gate import OFFICIALS, require_role
-from ui.i18n import TEXT, field_label, lang, t
+from ui.i18n import TEXT, field_label, format_datetime, lang, t
 from ui.page_state import relabel_on_language_change
 from ui.resources import settings
-from ui.widgets import flash, status_table
+from ui.widgets import status_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGETS = [RecordStatus.PENDING, RecordStatus.PUBLISHED]
+POLL_SECONDS = 1.0  # how often the progress bar of a running import is redrawn
 # Streamlit's uploader draws its own English instructions; they are hidden and said in our words instead.
 UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
@@ -45,34 +47,78 @@ def _import(platform, account) -> None:
     upload = _uploader(limit)
     problem = None
     if upload is not None:
-        try:  # checked as soon as the file arrives, before anything is processed
+        try:  # checked as soon as the file arrives (size, type, content, rows and cells), before any processing
             check_upload(upload.name, upload.getvalue(), limit * 1024 * 1024)
         except UploadError as exc:
             problem = exc.zh if lang() == "zh" else exc.en
             st.error(problem)
-    if not st.button(t("import_button"), key="import_submit", type="primary",
-                     disabled=upload is None or problem is not None):
-        return
-    bar = st.progress(0.0, text=t("progress_parse"))
+    if st.button(t("import_button"), key="import_submit", type="primary",
+                 disabled=upload is None or problem is not None):
+        try:  # returns at once: a worker thread of the process runs it (matcher/io/import_jobs.py)
+            platform.imports.submit(side, upload.getvalue(), upload.name, actor=account.email, status=target)
+        except UploadError as exc:
+            st.error(exc.zh if lang() == "zh" else exc.en)
+        else:
+            st.toast(t("import_started", file=upload.name))
+    _jobs(platform, account)
 
-    def progress(fraction: float, message: str) -> None:
-        label = f"progress_{message}" if f"progress_{message}" in TEXT else "progress_match"
-        bar.progress(min(max(fraction, 0.0), 1.0), text=t(label))
 
-    try:
-        ids = platform.import_file(side, upload.getvalue(), upload.name, actor=account.email, status=target,
-                                   progress=progress)
-    except RecordValidationError as exc:
-        bar.empty()
-        st.error(t("import_failed", n=len(exc.errors)))
-        rows = [{"row": e.row, "field": field_label(e.field), "message": e.message(lang())} for e in exc.errors]
+def _job_result(job) -> None:
+    """The outcome of a finished job, in the reader's language: what was saved and where it went, or every
+    bad row, or that a restart interrupted it."""
+    if job.state == "done":
+        st.success(t(f"import_ok_{job.target_status.value}", n=job.committed))
+        if job.deferred:  # committed; matching finishes at the next start
+            st.warning(t("import_deferred"))
+    elif job.state == "failed":
+        st.error(t("import_failed", n=job.error_count))
+        rows = [{"row": e["row"], "field": field_label(e["field"]), "message": e["zh" if lang() == "zh" else "en"]}
+                for e in job.errors]
         st.dataframe(status_table(rows, {"row": "col_row", "field": "col_field", "message": "col_problem"}),
                      hide_index=True, key="import_errors")
-        return
-    st.session_state["import_flash"] = t(f"import_ok_{target.value}", n=len(ids))
-    if getattr(ids, "deferred", None):  # committed; matching finishes at the next start
-        st.session_state["import_flash"] += " " + t("import_deferred")
-    st.rerun()
+        if job.error_count > len(job.errors):
+            st.caption(t("import_errors_capped", shown=len(job.errors), n=job.error_count))
+    else:
+        st.warning(t("import_interrupted_saved", n=job.committed) if job.committed else t("import_interrupted_none"))
+
+
+def _jobs(platform, account) -> None:
+    """The official's recent imports: the newest with a live progress bar while it runs (a fragment polling
+    the job's row every POLL_SECONDS), then its result; the earlier ones in a table."""
+    active = any(j.active for j in platform.imports.recent(actor=account.email))
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def panel() -> None:
+        jobs = platform.imports.recent(actor=account.email)
+        if not jobs:
+            return
+        if active and not any(j.active for j in jobs):
+            st.rerun()  # finished since the page was drawn: redraw it once, and the polling stops
+        st.subheader(t("import_jobs_header"))
+        latest = jobs[0]
+        if latest.active:
+            st.caption(t("import_background_hint"))
+            label = (t("import_queued", file=latest.filename) if latest.state == "queued" else
+                     t("import_running", file=latest.filename, stage=t(_stage(latest.stage)),
+                       pct=int(100 * latest.progress)))
+            st.progress(latest.progress, text=label)
+        else:
+            st.caption(t("import_result_of", file=latest.filename, when=format_datetime(latest.created_at)))
+            _job_result(latest)
+        if len(jobs) > 1:
+            st.caption(t("import_history"))
+            rows = [{"at": j.created_at, "file": j.filename, "side": t(f"side_{j.side.value}"),
+                     "target": t(f"import_target_{j.target_status.value}"), "state": t(f"job_{j.state}"),
+                     "saved": j.committed} for j in jobs[1:]]
+            st.dataframe(status_table(rows, {"at": "col_at", "file": "col_file", "side": "col_side",
+                                             "target": "col_target", "state": "col_state", "saved": "col_saved"}),
+                         hide_index=True, key="import_history")
+
+    panel()
+
+
+def _stage(stage: str) -> str:
+    return f"progress_{stage}" if f"progress_{stage}" in TEXT else "progress_match"
 
 
 def _export(platform) -> None:
@@ -92,7 +138,6 @@ def render() -> None:
     platform, account = require_role(*OFFICIALS)
     relabel_on_language_change("export_", "import_", skip=("import_file",))
     st.title(t("page_import_export"))
-    flash("import_flash")
     _import(platform, account)
     st.divider()
     _export(platform)

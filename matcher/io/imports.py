@@ -159,8 +159,14 @@ def check_upload(filename: str, data: bytes, max_bytes: int | None = None) -> No
         if data.startswith(b"PK\x03\x04"):
             raise UploadError("This is an Excel workbook: save it with the .xlsx extension.",
                               "这是 Excel 工作簿，请使用 .xlsx 扩展名。")
-        if _decode(data) is None:
+        if (text := _decode(data)) is None:
             raise UploadError(*_undecodable(data))
+        try:  # the row and cell bounds too, streamed: nothing is kept, so a huge file costs no memory here
+            _bounded(csv.reader(io.StringIO(text, newline=""), strict=True), _Count())
+        except RecordValidationError as exc:
+            raise UploadError(exc.errors[0].en, exc.errors[0].zh) from None
+        except csv.Error:
+            pass  # reported with its row when the import reads the file
         return
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -186,7 +192,20 @@ _BLANK: list = []  # every blank row shares this one list: a file of empty lines
 _CELLS_PER_ROW = 40   # budget of cells per allowed row (the widest template has 15 columns)
 
 
-def _bounded(rows: Iterable[list], rows_out: list[list]) -> list[list]:
+class _Count:
+    """A rows_out for _bounded that only counts (check_upload's streamed pass)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def append(self, _row) -> None:
+        self.n += 1
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _bounded(rows: Iterable[list], rows_out: list[list] | _Count) -> list[list] | _Count:
     """Collect rows into rows_out, refusing a file past max_import_rows records, or past 5 × that many rows
     counting blank ones, or past 40 cells per allowed row; blank rows are kept as one shared empty list."""
     limit = get_settings().max_import_rows

@@ -412,3 +412,33 @@ class CallScenario(Base):
     __tablename__ = "call_scenarios"
     scenario_id: Mapped[str] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+
+
+# --- Background imports (issue 14, branch imports) ---------------------------------------------------------
+
+class ImportJob(Base):
+    """One web import run by a worker thread of the app (matcher/io/import_jobs.py): its state, progress, and
+    outcome, in the database so that a reload, another replica or a restart shows it. state: queued ->
+    running -> done | failed | interrupted (its process died). committed is written in the records'
+    own transaction, so a job that dies after it still says how many records were saved."""
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    target_status: Mapped[str] = mapped_column(String(20))       # published | pending
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    runner: Mapped[str] = mapped_column(String(200))              # host:pid:token of the process running it
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str] = mapped_column(String(20))                # parse | save | index | match | done
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    rows: Mapped[int | None] = mapped_column(Integer)              # records in the file, once parsed
+    committed: Mapped[int] = mapped_column(Integer, default=0)     # records saved (0 or rows: all or nothing)
+    errors: Mapped[list] = mapped_column(JSON, default=list)       # [{row, field, en, zh}], at most 500 kept
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    deferred: Mapped[str | None] = mapped_column(String(500))      # why indexing/matching stopped after commit
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -114,8 +114,12 @@ class Store:
     # --- records -----------------------------------------------------------------------------
 
     def add_records(self, side: Side, records: list, actor: str = "system", owner_id: int | None = None,
-                    status: RecordStatus = RecordStatus.PUBLISHED, file: tuple[str, str] | None = None) -> list[str]:
+                    status: RecordStatus = RecordStatus.PUBLISHED, file: tuple[str, str] | None = None,
+                    on_commit: Callable[[Session, list[str]], None] | None = None) -> list[str]:
         """Insert validated records in one transaction. Ids already stored are refused, row by row.
+
+        on_commit(session, ids) runs last inside that transaction (an import job records its count there, so
+        the count commits with the rows or not at all).
 
         file = (sha256, filename) of an imported file: a file whose content was imported before on this side
         is refused, and this one is remembered in the same transaction. Every record also enters the pairing
@@ -149,6 +153,8 @@ class Store:
                 out.append(row.id)
             self.changed(s, side, out)
             s.add_all(PairingBacklog(side=str(side), record_id=i) for i in out)
+            if on_commit is not None:
+                on_commit(s, out)
         return out
 
     def _to_backlog(self, s: Session, side: Side, record_id: str) -> None:
