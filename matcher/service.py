@@ -163,7 +163,10 @@ class Platform:
 
     def suggestions(self, side: Side, record_id: str, k: int | None = None,
                     filters: Filters | None = None) -> list[Suggestion]:
-        record = self.store.get_record(side, record_id)
+        own = self.engine.sides[side]
+        with own.lock:   # a published record's ranking fields are in memory beside the indexes: no SQL
+            found = own.facts.records([record_id])
+        record = found[0] if found else self.store.get_record(side, record_id)
         if record is None:
             raise KeyError(record_id)
         return self.engine.match(record, side, k, filters, self.lifts(side, record))
