@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -41,6 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 PASSWORD = "load-password-1"
+WORDS = ("graphene film", "battery pack", "thermal management", "machine vision", "defect detection", "solar cells",
+         "heat pump", "waste heat", "predictive maintenance", "industrial robot", "carbon fibre", "lightweighting",
+         "hydrogen storage", "fuel cell", "power electronics", "motor drive", "energy storage", "smart grid",
+         "water treatment", "membrane filtration", "sensor network", "edge computing", "digital twin",
+         "laser welding", "3D printing", "coating", "corrosion", "noise reduction", "cold chain", "logistics",
+         "medical imaging", "rehabilitation", "new materials", "semiconductor", "wafer inspection", "LED lighting")
 STEP_TIMEOUT_MS = 120_000
 READY_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -136,11 +143,15 @@ class User:
     async def enterprise_journey(self, page, n: int) -> None:
         await self.go_to(page, "My submissions", "browse")
         await self.go_to(page, "Submit a scenario", "open_form")
-        await page.get_by_label("Title *", exact=True).fill(f"Battery packs overheat, line {self.i}-{n}")
+        # a different text every time: near-copies of earlier submissions would (rightly) stop at the app's
+        # near-duplicate warning instead of saving
+        rng = random.Random(self.i * 1000 + n)
+        words = rng.sample(WORDS, 9)
+        await page.get_by_label("Title *", exact=True).fill(f"{words[0]} {words[1]} needed for {words[2]}")
         await page.get_by_label("Description *", exact=True).fill(
-            "Our lithium battery packs overheat when fast charging; we need a thermal film or another heat "
-            f"spreading material for the battery pack (load user {self.i}, journey {n}).")
-        await page.get_by_label("Keywords", exact=True).fill("battery pack; thermal film; graphene")
+            f"We look for {words[3]} and {words[4]} to solve {words[5]} problems in our {words[6]} line; "
+            f"{words[7]} or {words[8]} experience is welcome.")
+        await page.get_by_label("Keywords", exact=True).fill("; ".join(words[:3]))
         await self.run(page, "match", page.get_by_role("button", name="Submit", exact=True).click)
         await page.get_by_role("heading", name="Suggested counterparts").wait_for()
         await self.go_to(page, "My submissions", "review")
