@@ -11,7 +11,9 @@ server runs as the `postgres` user) and measures, appending a section to benchma
    each process's index ids are compared with the database's published ids.
 2. visibility: one process submits a record every 0.2 s, another process (following the feed) notes when the
    id reaches its index and checks it is in its suggestions; latency = seen - committed, per backend.
-3. match latency at R records (fake encoder, so the store fetch is the part that differs), SQLite vs PostgreSQL.
+3. match latency at R records (fake encoder, so the store is the part that differs), SQLite vs PostgreSQL: both
+   platforms open in one process, queries interleaved (each query on both backends back to back, the order
+   alternating), so load drift hits both alike. `--only match` runs just this part.
 """
 from __future__ import annotations
 
@@ -221,7 +223,7 @@ def measure_visibility(url: str, n: int) -> dict:
             "p50_s": round(statistics.median(lat), 3), "p95_s": round(q[18], 3), "max_s": round(lat[-1], 3)}
 
 
-def measure_match(url: str, records: int, queries: int = 300) -> dict:
+def _match_platform(url: str, records: int):
     from matcher.domain.records import Side, validate_record
     from matcher.service import Platform
 
@@ -232,18 +234,51 @@ def measure_match(url: str, records: int, queries: int = 300) -> dict:
             platform.store.add_records(side, [validate_record(side, _record(i % 50, i))
                                               for i in range(chunk, min(records, chunk + 1000))])
     platform.engine.sync()
-    ids = [r["id"] for r in platform.store.list_records(Side.DEMAND)][:queries]
-    for rid in ids[:20]:
-        platform.suggestions(Side.DEMAND, rid)                   # warm-up
-    times = []
-    for rid in ids:
-        t0 = time.perf_counter()
-        platform.suggestions(Side.DEMAND, rid)
-        times.append((time.perf_counter() - t0) * 1000)
-    platform.close()
+    return platform
+
+
+def _stats(times: list[float]) -> dict:
     q = statistics.quantiles(times, n=20)
-    return {"records_per_side": records, "queries": len(times), "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(q[18], 2)}
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(q[18], 2)}
+
+
+def measure_match(urls: dict[str, str], records: int, queries: int = 300) -> dict:
+    """Platform.suggestions (a stored scenario: what the app shows) and Engine.match_text (free text) on each
+    backend, interleaved per query; per-query ratios give the spread."""
+    from matcher.domain.records import Side
+
+    platforms = {name: _match_platform(url, records) for name, url in urls.items()}
+    first = next(iter(platforms.values()))
+    # the same scenarios on every backend (ids are random per database: matched by their unique titles)
+    by_title = {name: {r["title"]: r["id"] for r in p.store.list_records(Side.DEMAND)} for name, p in platforms.items()}
+    texts = sorted(by_title[next(iter(platforms))])[:queries]
+    ids = {name: [titles[t] for t in texts] for name, titles in by_title.items()}
+    facts = first.engine.sides[Side.SUPPLY].facts
+    names = list(platforms)
+    calls = {"suggestions": lambda n, i: platforms[n].suggestions(Side.DEMAND, ids[n][i]),
+             "free_text": lambda n, i: platforms[n].engine.match_text(texts[i], Side.DEMAND)}
+    out: dict = {"records_per_side": records, "queries": len(texts),
+                 "facts_bytes_per_record": round(facts.nbytes() / max(len(facts), 1))}
+    for kind, call in calls.items():
+        for name in names:
+            for i in range(20):
+                call(name, i)                                    # warm-up
+        times: dict[str, list[float]] = {n: [] for n in names}
+        for i in range(len(texts)):
+            for name in (names if i % 2 == 0 else names[::-1]):
+                t0 = time.perf_counter()
+                call(name, i)
+                times[name].append((time.perf_counter() - t0) * 1000)
+        ratios = sorted(b / a for a, b in zip(times[names[0]], times[names[1]]))
+        q = statistics.quantiles(ratios, n=4)
+        out[kind] = {**{n: _stats(t) for n, t in times.items()},
+                     f"ratio_{names[1]}_over_{names[0]}_p50": round(statistics.median(times[names[1]])
+                                                                    / statistics.median(times[names[0]]), 2),
+                     "per_query_ratio_median": round(statistics.median(ratios), 2),
+                     "per_query_ratio_iqr": [round(q[0], 2), round(q[2], 2)]}
+    for p in platforms.values():
+        p.close()
+    return out
 
 
 def main() -> None:
@@ -251,27 +286,38 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--visibility", type=int, default=100)
     parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--only", choices=["match"], help="run just the match-latency part")
     args = parser.parse_args()
     from pg_cluster import Cluster, find_bin_dir
 
-    load = os.getloadavg()[0]
+    load = os.getloadavg()
     cluster = Cluster(find_bin_dir()).start()
+    target = ROOT / "benchmarks" / "replicas.json"
     try:
-        results = {"load_before": round(load, 2)}
+        results = json.loads(target.read_text("utf-8")) if args.only and target.exists() else {}
+        if args.only == "match":
+            for key in [k for k in results if k.startswith("match")]:
+                del results[key]
+            results["match"] = {"load_before_1_5_15_min": [round(x, 2) for x in load],
+                                "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                **measure_match({"sqlite": "", "postgresql": cluster.url(cluster.create_database())},
+                                                args.records)}
+            results["match"]["load_after_1_5_15_min"] = [round(x, 2) for x in os.getloadavg()]
+            return
+        results["load_before"] = round(load[0], 2)
         results["writers_postgresql"] = measure_writers(cluster, args.writes)
         print(json.dumps(results, indent=1), flush=True)
         results["visibility_postgresql"] = measure_visibility(cluster.url(cluster.create_database()), args.visibility)
         results["visibility_sqlite"] = measure_visibility("", args.visibility)
         print(json.dumps(results, indent=1), flush=True)
-        results["match_sqlite"] = measure_match("", args.records)
-        results["match_postgresql"] = measure_match(cluster.url(cluster.create_database()), args.records)
-        results["match_ratio_pg_over_sqlite_p50"] = round(results["match_postgresql"]["p50_ms"]
-                                                          / results["match_sqlite"]["p50_ms"], 2)
+        results["match"] = {"load_before_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+                            **measure_match({"sqlite": "", "postgresql": cluster.url(cluster.create_database())},
+                                            args.records)}
         results["load_after"] = round(os.getloadavg()[0], 2)
     finally:
         cluster.stop()
-    print(json.dumps(results, indent=1))
-    (ROOT / "benchmarks" / "replicas.json").write_text(json.dumps(results, indent=1), "utf-8")
+        print(json.dumps(results, indent=1))
+        target.write_text(json.dumps(results, indent=1), "utf-8")
 
 
 if __name__ == "__main__":

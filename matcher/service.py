@@ -65,6 +65,11 @@ class Platform:
         store = Store(settings.database_url)
         platform = cls(settings, store, Engine(settings, store, encoder or create_encoder(settings)))
         platform.engine.learned = learning.current(store)
+        # The organisation and verified tags of each indexed record live beside the indexes (lifts without SQL);
+        # a change to them (a tag verified, a listing linked) refreshes those records here after its commit,
+        # and in other processes through the change feed.
+        platform.engine.links = lambda side, ids: organisations.record_links(store, side, ids)
+        store.listeners.append(platform.engine.refresh)
         if follow:  # before the sync: a write committed during the sync is applied (again, harmlessly)
             platform.feed = ChangeFeed(store, platform.engine.refresh)
         if sync:
@@ -208,7 +213,10 @@ class Platform:
                     tags: list[str] | None = None, tag_level: str | None = None) -> list[Suggestion]:
         """Counterparts of a stored record. tags / tag_level: only counterparts whose organisation holds a
         verified tag of one of these kinds (at this level); the tag ranking signal is not affected."""
-        record = self.store.get_record(side, record_id)
+        own = self.engine.sides[side]
+        with own.lock:   # a published record's ranking fields are in memory beside the indexes: no SQL
+            found = own.facts.records([record_id])
+        record = found[0] if found else self.store.get_record(side, record_id)
         if record is None:
             raise KeyError(record_id)
         if tags or tag_level:
@@ -220,15 +228,19 @@ class Platform:
     def lifts(self, side: Side, query: dict) -> dict[str, list[Lift]]:
         """Bounded lifts for the counterparts of query (see matcher/search/evidence.py): verified tags of
         their organisations (unless switched off), and, for a scenario, suppliers of similar past cases."""
-        other = OTHER[side]
-        tags = (evidence.tag_lifts(organisations.verified_tags_by_record(self.store, other),
-                                   self.settings.tag_lift_max)
-                if self.settings.tag_lift_max > 0 and organisations.tag_signal_on(self.store) else {})
+        facts = self.engine.sides[OTHER[side]].facts    # only indexed (published) records can be candidates
+        with self.engine.sides[OTHER[side]].lock:
+            tagged = facts.tagged() if self.settings.tag_lift_max > 0 else {}
+        tags = (evidence.tag_lifts(tagged, self.settings.tag_lift_max)
+                if tagged and organisations.tag_signal_on(self.store) else {})
         if side != Side.DEMAND or self.settings.case_lift_max <= 0:
             return tags
         hits = self.similar_cases(query)
-        suppliers = organisations.records_of_case_suppliers(self.store, [h.id for h in hits])
-        return evidence.merge(tags, evidence.case_lifts([(h.id, h.score) for h in hits], suppliers,
+        suppliers = organisations.case_suppliers(self.store, [h.id for h in hits])
+        with self.engine.sides[Side.SUPPLY].lock:
+            offered = facts.of_organisations(set(suppliers.values()))
+        return evidence.merge(tags, evidence.case_lifts([(h.id, h.score) for h in hits],
+                                                        {cid: offered.get(oid, []) for cid, oid in suppliers.items()},
                                                         self.settings.case_lift_max))
 
     def similar_cases(self, query: dict | str, k: int = 3) -> list[CaseHit]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from matcher.config import Settings
 from matcher.search.encoders import Encoder, safe_name
+from matcher.search.facts import COLUMNS, Link, RecordFacts
 from matcher.search.index import VectorIndex
 from matcher.search.lexical import LexicalIndex
 from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates, same_organisation
@@ -96,6 +97,9 @@ class SideIndex:
                 self.coverage: dict[str, float] = coverage if isinstance(coverage, dict) else {}
             except (OSError, ValueError):
                 self.coverage = {}
+        # What ranking reads of each indexed record (search/facts.py): rebuilt from the database by sync(),
+        # never saved, so it cannot disagree with a database swapped underneath.
+        self.facts = RecordFacts()
         self.lock = threading.RLock()
         self._save_lock = threading.Lock()
         self.dirty, self.saved_at = False, time.monotonic()
@@ -160,6 +164,9 @@ class Engine:
         # per scenario industry, signal parameters learned from decisions (set by the service layer: the
         # search package never reads the workflow tables itself)
         self.learned: dict[str, dict[str, float]] = {}
+        # side, record ids -> each record's organisation and its verified tags (set by the service layer,
+        # for the same reason); None: no organisation data (benchmarks, evaluation)
+        self.links: Callable[[Side, list[str]], Mapping[str, Link]] | None = None
 
     # --- keeping indexes in step with the store ------------------------------------------------
 
@@ -187,18 +194,24 @@ class Engine:
         index = self.sides[side]
         row_cls = ROW_FOR_SIDE[side]
         with self.store.read() as s:
-            want = dict(s.execute(select(row_cls.id, row_cls.content_hash)
-                                  .where(row_cls.status == RecordStatus.PUBLISHED)).all())
+            want = {rid: (h, v) for rid, h, v in s.execute(select(row_cls.id, row_cls.content_hash, row_cls.version)
+                                                             .where(row_cls.status == RecordStatus.PUBLISHED))}
         with index.lock:
             have = index.vectors.hashes
             lexical_ids = set(index.lexical.ids)
-            extra = [rid for rid in set(have) | lexical_ids if rid not in want]
-            stale = [rid for rid, h in want.items()
+            extra = [rid for rid in set(have) | lexical_ids | set(index.facts.ids()) if rid not in want]
+            stale = [rid for rid, (h, _v) in want.items()
                      if have.get(rid) != h or rid not in lexical_ids or rid not in index.coverage]
             if extra:
                 self._remove(side, extra)
             if stale:
                 self._index(side, stale, progress)
+            # Facts are never saved: after a start every record needs them; an edit of the structured fields
+            # alone (region, maturity: same text) shows as a new version.
+            todo = set(stale)
+            facts = [rid for rid, (_h, v) in want.items() if rid not in todo and index.facts.version(rid) != v]
+            if facts:
+                self._load_facts(side, facts)
             report = SyncReport(side, len(stale), len(extra), len(index.vectors))
         if extra or stale:
             index.save()   # outside the lock: the disk write never blocks searches
@@ -212,31 +225,64 @@ class Engine:
         texts = [record_text(r) for r in rows]
         ids = [r["id"] for r in rows]
         vectors = self.embed(texts, progress=progress)
+        links = self._links(side, ids)
         with index.lock:
             index.vectors.upsert(ids, vectors, [r["content_hash"] for r in rows])
             index.lexical.add(ids, texts)          # replaces any earlier version of these ids
             index.coverage.update({i: self.encoder.coverage(t) for i, t in zip(ids, texts)})
+            index.facts.put(rows, links)
+
+    def _load_facts(self, side: Side, record_ids: list[str]) -> None:
+        """(Re)load the facts of indexed records from the database, without touching vectors or words."""
+        table = ROW_FOR_SIDE[side].__table__
+        cols = [c for c in table.c if c.key in COLUMNS]
+        wanted = set(record_ids)
+        with self.store.read() as s:
+            if len(wanted) > 2000:   # a start: one scan of the side beats thousands of IN lists
+                rows = [m for m in s.execute(select(*cols).where(table.c.status == RecordStatus.PUBLISHED))
+                        .mappings() if m["id"] in wanted]
+            else:
+                rows = [m for chunk in range(0, len(record_ids), 500)
+                        for m in s.execute(select(*cols).where(table.c.id.in_(record_ids[chunk:chunk + 500])))
+                        .mappings()]
+        links = self._links(side, [r["id"] for r in rows])
+        with self.sides[side].lock:
+            self.sides[side].facts.put(rows, links)
+
+    def _links(self, side: Side, record_ids: list[str]) -> Mapping[str, Link]:
+        return self.links(side, record_ids) if self.links is not None and record_ids else {}
 
     def _remove(self, side: Side, record_ids: list[str]) -> None:
         index = self.sides[side]
         with index.lock:
             index.vectors.remove(record_ids)
             index.lexical.remove(record_ids)
+            index.facts.drop(record_ids)
             for rid in record_ids:
                 index.coverage.pop(rid, None)
 
     def refresh(self, side: Side, record_ids: list[str]) -> None:
-        """Bring these records' index entries in line with the store (after create, edit or status change)."""
+        """Bring these records' index entries in line with the store (after create, edit or status change, or a
+        change beside the record: its organisation's tags). A published record whose text is indexed as it
+        stands only gets its facts re-read: the same text has the same vector, words and coverage."""
         index = self.sides[side]
         with index.lock:
             records = {r["id"]: r for r in self._fetch(side, record_ids)}
             live = [rid for rid in record_ids if records.get(rid, {}).get("status") == RecordStatus.PUBLISHED]
-            gone = [rid for rid in record_ids if rid not in live and rid in index.vectors.hashes]
+            alive = set(live)
+            gone = [rid for rid in record_ids if rid not in alive
+                    and (index.vectors.hash_of(rid) is not None or rid in index.facts)]
+            same = [rid for rid in live if index.vectors.hash_of(rid) == records[rid]["content_hash"]
+                    and rid in index.coverage]
+            kept = set(same)
+            changed = [rid for rid in live if rid not in kept]
             if gone:
                 self._remove(side, gone)
-            if live:
-                self._index(side, live)
-            if gone or live:  # a pending record changes no index
+            if changed:
+                self._index(side, changed)
+            if same:
+                index.facts.put([records[rid] for rid in same], self._links(side, same))
+            if gone or changed:  # a pending record changes no index, and facts are not saved
                 index.dirty = True
             due = index.dirty and time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS
         if due:
@@ -292,17 +338,16 @@ class Engine:
         with both channels' raw scores."""
         target = self.sides[OTHER[side]]
         text = record_text(query)
-        qvec = self.embed([text], remember=query.get("id") is not None)
+        qvec = self.query_vector(query, side, text)
         with target.lock:
             lex = target.lexical.search(text, CANDIDATES_PER_CHANNEL)
-            indexed = target.vectors.hashes if among is not None or include else {}   # a copy: take it once
             if among is None:
                 pool = {rid for rid, _ in target.vectors.search(qvec, CANDIDATES_PER_CHANNEL)[0]}
                 pool.update(rid for rid, _ in lex.top)
             else:
-                pool = {rid for rid in among if rid in indexed}
+                pool = {rid for rid in among if target.vectors.hash_of(rid) is not None}
             if include:
-                pool.update(rid for rid in include if rid in indexed)
+                pool.update(rid for rid in include if target.vectors.hash_of(rid) is not None)
             pool.discard(query.get("id"))
             ids = sorted(pool)
             if not ids:
@@ -310,8 +355,9 @@ class Engine:
             dense = target.vectors.vectors(ids) @ qvec[0]
             lexical = lex.scores_for(ids)
             doc_cov = np.array([target.coverage.get(rid, 1.0) for rid in ids])
-        candidates = {r["id"]: r for r in self._fetch(OTHER[side], ids)
-                      if r["status"] == RecordStatus.PUBLISHED and not (exclude_own and same_organisation(query, r))}
+            # From memory, not the database: the facts hold exactly the published records indexed here.
+            candidates = {r["id"]: r for r in target.facts.records(ids)
+                          if not (exclude_own and same_organisation(query, r))}
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
 
@@ -319,6 +365,20 @@ class Engine:
             return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms)
         return CandidatePool(cands, dense[keep], lexical[keep], doc_cov[keep], self.encoder.coverage(text),
                              lex.self_score, terms)
+
+    def query_vector(self, query: dict, side: Side, text: str) -> np.ndarray:
+        """The query's vector without the embedding cache where it is not needed: a stored record indexed with
+        this very text reuses its indexed vector (the cached one, bit for bit); free text is encoded (a cache
+        lookup per search costs a database round trip and rarely hits). Other stored records (pending, or an
+        edit not yet indexed) go through the cache as before, and are remembered in it."""
+        rid = query.get("id")
+        if rid is None:
+            return np.stack([self.encoder.encode([text])[0]])
+        own = self.sides[side]
+        with own.lock:
+            if own.vectors.hash_of(rid) == content_hash(text):
+                return own.vectors.vectors([rid])
+        return self.embed([text])
 
     def _fetch(self, side: Side, record_ids: list[str]) -> list[dict]:
         row_cls = ROW_FOR_SIDE[side]

@@ -73,6 +73,11 @@ class VectorIndex:
         with self.lock:
             return dict(self._hashes)
 
+    def hash_of(self, record_id: str) -> str | None:
+        """Content hash of one indexed record (None if absent), without copying the whole map."""
+        with self.lock:
+            return self._hashes.get(record_id)
+
     def upsert(self, record_ids: list[str], vectors: np.ndarray, hashes: list[str] | None = None) -> None:
         """Add records, replacing any already indexed under the same id. Nothing else is touched."""
         if not record_ids:

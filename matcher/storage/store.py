@@ -30,6 +30,7 @@ T = TypeVar("T")
 ROW_FOR_SIDE = {Side.SUPPLY: OfferingRow, Side.DEMAND: ScenarioRow}
 ENTITY_FOR_SIDE = {Side.SUPPLY: "offering", Side.DEMAND: "scenario"}
 CHANGE_CHANNEL = "matcher_changes"          # PostgreSQL NOTIFY channel of the change feed
+_TOUCHED = "matcher_touched"                # session.info key: side -> record ids touched() in the transaction
 CHANGES_KEPT = dt.timedelta(days=2)         # feed rows older than this are pruned (a process that was away
                                             # longer catches up with a full sync, see Platform.catch_up)
 
@@ -44,6 +45,8 @@ class Store:
         self.engine = make_engine(self.url)
         self.origin = uuid.uuid4().hex          # marks this instance's rows in the change feed
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Called as listener(side, record_ids) after a commit that touched() them (the engine's refresh).
+        self.listeners: list[Callable[[Side, list[str]], None]] = []
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -63,13 +66,21 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: commits on success, rolls back everything on any error."""
+        """A write transaction: commits on success, rolls back everything on any error. After the commit, the
+        records it marked with touched() are handed to this store's listeners (see touched)."""
         token = write_mode.set(True)
         try:
             with self._sessions.begin() as session:
                 yield session
+            touched = session.info.pop(_TOUCHED, None)
         finally:
             write_mode.reset(token)
+        for side, ids in (touched or {}).items():
+            for listener in self.listeners:
+                try:
+                    listener(side, list(ids))
+                except Exception:  # noqa: BLE001 - the commit stands; the next sync repairs the listener's copy
+                    log.exception("listener of %s changes failed after the commit", side)
 
     def retrying(self, work: Callable[[Session], T], attempts: int = 5) -> T:
         """Run work(session) in a write transaction, again from the start after a transient failure
@@ -110,6 +121,15 @@ class Store:
         if last and last % 1000 < len(record_ids):   # now and then, in a writer's transaction: prune
             s.execute(Change.__table__.delete().where(Change.at < dt.datetime.now(dt.timezone.utc)
                                                       .replace(tzinfo=None) - CHANGES_KEPT, Change.id < last))
+
+    def touched(self, s: Session, side: Side, record_ids: list[str]) -> None:
+        """Data beside these records changed (their organisation link, its verified tags): what ranking reads
+        of them must be re-read. Other processes hear it through the change feed (same transaction); this
+        process's listeners are called right after the commit, as the feed skips a process's own rows."""
+        if not record_ids:
+            return
+        self.changed(s, side, record_ids)
+        s.info.setdefault(_TOUCHED, {}).setdefault(side, {}).update(dict.fromkeys(record_ids))
 
     # --- records -----------------------------------------------------------------------------
 

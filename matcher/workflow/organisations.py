@@ -37,6 +37,7 @@ def _apply(store: Store, s, row: OrganisationRow, org: OrganisationIn, actor: st
     existing = {t.tag: t for t in s.scalars(select(OrganisationTagRow)
                                             .where(OrganisationTagRow.organisation_id == row.id))}
     wanted = {str(t.tag): t for t in org.tags}
+    before_verified = {k for k, t in existing.items() if t.status == TagStatus.VERIFIED}
     for kind, tag in existing.items():
         if kind not in wanted:
             s.delete(tag)
@@ -57,6 +58,21 @@ def _apply(store: Store, s, row: OrganisationRow, org: OrganisationIn, actor: st
         store.audit(s, actor, "organisation_tag", str(old.id), "claim" if not verified else "verify",
                     from_status=before, to_status=str(tag_status),
                     note=f"{kind} {tag.level} {tag.year}" + (f"; {note}" if note else ""))
+        if verified or kind in before_verified:
+            before_verified.add(kind)    # a verified tag was added, changed or lost its verification
+    if before_verified:
+        _touch_organisation(store, s, row.id)
+
+
+def _touch_organisation(store: Store, s, org_id: int) -> None:
+    """The organisation's verified tags changed: what ranking reads of its listings must be re-read (lifts)."""
+    s.flush()
+    by_side: dict[str, list[str]] = {}
+    for side, rid in s.execute(select(RecordOrganisation.side, RecordOrganisation.record_id)
+                               .where(RecordOrganisation.organisation_id == org_id)):
+        by_side.setdefault(side, []).append(rid)
+    for side, ids in by_side.items():
+        store.touched(s, Side(side), ids)
 
 
 def save_profile(store: Store, owner_id: int, data: dict[str, Any], actor: str) -> int:
@@ -84,20 +100,24 @@ def save_profile(store: Store, owner_id: int, data: dict[str, Any], actor: str) 
         _apply(store, s, row, org, actor, TagStatus.PENDING)
         store.audit(s, actor, "organisation", str(row.id), action, note=org.name)
         org_id = row.id
-        _link_owned(s, owner_id, org_id)
+        _link_owned(store, s, owner_id, org_id)
     return org_id
 
 
-def _link_owned(s, owner_id: int, org_id: int) -> None:
+def _link_owned(store: Store, s, owner_id: int, org_id: int) -> None:
     """Every listing of the account belongs to its profile."""
     for side in Side:
         row_cls = ROW_FOR_SIDE[side]
+        moved = []
         for rid in s.scalars(select(row_cls.id).where(row_cls.owner_id == owner_id)):
             link = s.get(RecordOrganisation, (side.value, rid))
             if link is None:
                 s.add(RecordOrganisation(side=side.value, record_id=rid, organisation_id=org_id))
-            else:
+                moved.append(rid)
+            elif link.organisation_id != org_id:
                 link.organisation_id = org_id
+                moved.append(rid)
+        store.touched(s, side, moved)
 
 
 def decide_tag(store: Store, tag_id: int, verify: bool, actor: str, note: str | None = None) -> None:
@@ -112,6 +132,8 @@ def decide_tag(store: Store, tag_id: int, verify: bool, actor: str, note: str | 
         tag.verified_by, tag.verified_at = actor, utcnow()
         store.audit(s, actor, "organisation_tag", str(tag_id), "verify" if verify else "reject",
                     from_status=before, to_status=tag.status, note=note)
+        if TagStatus.VERIFIED in (before, tag.status):
+            _touch_organisation(store, s, tag.organisation_id)
 
 
 def organisation(store: Store, org_id: int) -> dict | None:
@@ -158,6 +180,7 @@ def link_records(store: Store, side: Side | None = None, record_ids: list[str] |
             stmt = select(row_cls.id, row_cls.organization, row_cls.owner_id)
             if record_ids is not None:
                 stmt = stmt.where(row_cls.id.in_(record_ids))
+            new_links: list[str] = []
             for rid, name, owner in s.execute(stmt).all():
                 if rid in done:
                     continue
@@ -174,7 +197,9 @@ def link_records(store: Store, side: Side | None = None, record_ids: list[str] |
                                     note=f"from the free-text organisation of {rid}")
                 if org_id is not None:
                     s.add(RecordOrganisation(side=sd.value, record_id=rid, organisation_id=org_id))
+                    new_links.append(rid)
                     linked += 1
+            store.touched(s, sd, new_links)
     return linked
 
 
@@ -207,6 +232,28 @@ def verified_tags_by_record(store: Store, side: Side) -> dict[str, list[tuple[st
     with store.read() as s:
         for rid, tag, level, year in s.execute(stmt):
             out.setdefault(rid, []).append((tag, level, year))
+    return out
+
+
+def record_links(store: Store, side: Side, record_ids: list[str]) -> dict:
+    """record id -> Link(organisation id, its verified (tag, level, year)), for the engine's in-memory facts
+    (the same tags verified_tags_by_record reads)."""
+    from matcher.search.facts import Link
+
+    out: dict = {}
+    with store.read() as s:
+        for chunk in range(0, len(record_ids), 500):
+            part = record_ids[chunk:chunk + 500]
+            orgs = dict(s.execute(select(RecordOrganisation.record_id, RecordOrganisation.organisation_id).where(
+                RecordOrganisation.side == side.value, RecordOrganisation.record_id.in_(part))).all())
+            tags: dict[int, list[tuple[str, str, int]]] = {}
+            for oid, tag, level, year in s.execute(
+                    select(OrganisationTagRow.organisation_id, OrganisationTagRow.tag, OrganisationTagRow.level,
+                           OrganisationTagRow.year)
+                    .where(OrganisationTagRow.organisation_id.in_(set(orgs.values())),
+                           OrganisationTagRow.status == TagStatus.VERIFIED).order_by(OrganisationTagRow.id)):
+                tags.setdefault(oid, []).append((tag, level, year))
+            out.update({rid: Link(oid, tuple(tags.get(oid, ()))) for rid, oid in orgs.items()})
     return out
 
 
@@ -243,3 +290,14 @@ def records_of_case_suppliers(store: Store, case_ids: list[str]) -> dict[str, li
                 RecordOrganisation.organisation_id.in_([o for o in orgs.values() if o is not None]))):
             by_org.setdefault(oid, []).append(rid)
     return {cid: by_org.get(oid, []) for cid, oid in orgs.items() if oid is not None}
+
+
+def case_suppliers(store: Store, case_ids: list[str]) -> dict[str, int]:
+    """case id -> the id of the organisation that supplied it (cases without a known supplier left out)."""
+    from matcher.storage.schema import CaseRow
+
+    if not case_ids:
+        return {}
+    with store.read() as s:
+        return {cid: oid for cid, oid in s.execute(select(CaseRow.id, CaseRow.supplier_org_id)
+                                                   .where(CaseRow.id.in_(case_ids))).all() if oid is not None}
