@@ -9,6 +9,8 @@ from matcher.service import Platform
 from matcher.storage.schema import Pairing
 from tests.conftest import OFFERINGS, SCENARIOS
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def _csv(rows):
     import csv
@@ -32,19 +34,19 @@ SCEN = _csv([{**s, "title": f"{s['title']} {n}"} for n in range(6) for s in SCEN
 OFFS = _csv([{**o, "title": f"{o['title']} {n}"} for n in range(4) for o in OFFERINGS])
 
 
-def _settings(tmp_path, name):
-    return Settings(var_dir=tmp_path / name, encoder="fake", seed_demo=False, min_pair_score=0.05)
+def _settings(tmp_path, name, db_url=""):
+    return Settings(var_dir=tmp_path / name, db_url=db_url, encoder="fake", seed_demo=False, min_pair_score=0.05)
 
 
-def test_a_failure_after_the_commit_is_reported_and_the_pairings_are_completed_at_the_next_start(tmp_path,
-                                                                                               monkeypatch):
-    full = Platform.open(_settings(tmp_path, "full"))
+def test_a_failure_after_the_commit_is_reported_and_the_pairings_are_completed_at_the_next_start(
+        tmp_path, monkeypatch, make_db_url):
+    full = Platform.open(_settings(tmp_path, "full", make_db_url()))
     full.import_file(Side.DEMAND, SCEN, "s.csv", "test")
     full.import_file(Side.SUPPLY, OFFS, "o.csv", "test")
     expected = _pairs(full)
     assert expected
 
-    s = _settings(tmp_path, "crash")
+    s = _settings(tmp_path, "crash", make_db_url())
     first = Platform.open(s)
     first.import_file(Side.DEMAND, SCEN, "s.csv", "test")
     calls = {"n": 0}
@@ -65,8 +67,8 @@ def test_a_failure_after_the_commit_is_reported_and_the_pairings_are_completed_a
     assert again.store.backlog(Side.SUPPLY) == [] and again.repair_pairings() == 0
 
 
-def test_a_retry_of_the_same_file_is_refused_and_nothing_doubles(tmp_path):
-    platform = Platform.open(_settings(tmp_path, "retry"))
+def test_a_retry_of_the_same_file_is_refused_and_nothing_doubles(tmp_path, db_url):
+    platform = Platform.open(_settings(tmp_path, "retry", db_url))
     platform.import_file(Side.SUPPLY, OFFS, "offerings.csv", "official@x.example")
     with pytest.raises(RecordValidationError) as err:
         platform.import_file(Side.SUPPLY, OFFS, "offerings (1).csv", "official@x.example")
