@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-PASSWORD = "load-password-1"
+# Throw-away accounts on a throw-away database: a fresh password per run, inherited by the seeding process.
+PASSWORD = os.environ.setdefault("MATCHER_WEBLOAD_PASSWORD", secrets.token_urlsafe(12))
 WORDS = ("graphene film", "battery pack", "thermal management", "machine vision", "defect detection", "solar cells",
          "heat pump", "waste heat", "predictive maintenance", "industrial robot", "carbon fibre", "lightweighting",
          "hydrogen storage", "fuel cell", "power electronics", "motor drive", "energy storage", "smart grid",
