@@ -21,7 +21,8 @@ if account is None:
     remember_wanted_page()
 pages = navigation_pages(account, unread_count(platform.store, account.id) if account else 0)
 forced = account is not None and account.must_change_password   # an admin's reset: the account page only
-page = st.navigation(pages, position="sidebar" if account and not forced else "hidden")
+# expanded: every page the role may open is listed (folded, Streamlit shows 10 and hides the rest)
+page = st.navigation(pages, position="sidebar" if account and not forced else "hidden", expanded=True)
 if account is not None and not forced:
     open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run
 with st.sidebar:

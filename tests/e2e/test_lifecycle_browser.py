@@ -101,6 +101,7 @@ def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, s
 
     buyer.reload()
     wait_ready(buyer)
+    go_to(buyer, "My submissions")
     expect(buyer.get_by_role("heading", name="My submissions").first).to_be_visible()
     expect(buyer.locator(main)).to_contain_text(f"Kiln flue gas heat recovery {tag}")
     expect(buyer.locator(main)).not_to_contain_text(seeded["title"])
