@@ -76,7 +76,10 @@ def assert_same_as_legacy(platform: Platform, also: tuple[str, ...] = ()) -> int
 
 
 def _settings(tmp_path, db_url) -> Settings:
-    return Settings(var_dir=tmp_path / "var", db_url=db_url, encoder="fake", seed_demo=False, demo_accounts=False)
+    # float32: a stored record's query vector comes from its index entry, which float16 storage rounds (cosines
+    # move by ~1e-4, benchmarks/RESULTS.md "Vector precision"); the old path read the float32 cached vector.
+    return Settings(var_dir=tmp_path / "var", db_url=db_url, encoder="fake", seed_demo=False, demo_accounts=False,
+                    vector_precision="float32")
 
 
 def test_in_memory_matches_equal_the_database_path_through_edits_status_tags_and_a_restart(tmp_path, db_url):

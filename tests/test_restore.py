@@ -134,7 +134,8 @@ TAMPERED = {
     "column_renamed.db": ["ALTER TABLE scenarios RENAME COLUMN budget_wan TO budget"],
     "users_rebuilt_typeless.db": ["PRAGMA foreign_keys=OFF", "ALTER TABLE users RENAME TO old_users",
                                   "CREATE TABLE users (id, email, role, organization, contact_name, password_hash,"
-                                  " active, is_demo, failed_logins, locked_until, created_at)",
+                                  " active, is_demo, failed_logins, locked_until, created_at, contact_phone, contact_email,"
+                                  " must_change_password)",
                                   "INSERT INTO users SELECT * FROM old_users", "DROP TABLE old_users"],
     "role_trigger.db": ["CREATE TRIGGER promote AFTER INSERT ON users BEGIN "
                         "UPDATE users SET role='admin' WHERE id=NEW.id; END"],

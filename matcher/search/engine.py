@@ -368,7 +368,7 @@ class Engine:
 
     def query_vector(self, query: dict, side: Side, text: str) -> np.ndarray:
         """The query's vector without the embedding cache where it is not needed: a stored record indexed with
-        this very text reuses its indexed vector (the cached one, bit for bit); free text is encoded (a cache
+        this very text reuses its indexed vector (the cached one, rounded to the index's precision); free text is encoded (a cache
         lookup per search costs a database round trip and rarely hits). Other stored records (pending, or an
         edit not yet indexed) go through the cache as before, and are remembered in it."""
         rid = query.get("id")
