@@ -80,6 +80,7 @@ def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, s
     expect(buyer.locator(main)).to_contain_text(seeded["title"], timeout=15_000)   # indexed via the feed
     _market_search(buyer, f"kiln {tag}")
     expect(buyer.locator(main)).to_contain_text(seeded["title"])
+    expect(buyer.locator(main)).to_contain_text("1–2 of 2")   # the offering and the scenario, nothing else
 
     official = open_page()
     sign_in(official, OFFICIAL)
@@ -109,6 +110,7 @@ def test_an_expired_listing_leaves_suggestions_and_the_review_queue(open_page, s
     _market_search(buyer, f"kiln {tag} ")
     expect(buyer.locator(main)).to_contain_text(f"Kiln flue gas heat recovery {tag}")   # the scenario stays
     expect(buyer.locator(main)).not_to_contain_text(seeded["title"])
+    expect(buyer.locator(main)).to_contain_text("1–1 of 1")
     shot(buyer, "lifecycle_marketplace_after_expiry")
 
     box = official.get_by_label("Keyword search", exact=True)
