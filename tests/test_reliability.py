@@ -44,7 +44,7 @@ FULL = os.environ.get("MATCHER_STRESS_FULL") == "1"
 
 WRITERS, PER_WRITER = (8, 200) if FULL else (4, 30)
 SEARCH_THREADS, THREAD_WRITES = (4, 300) if FULL else (2, 40)
-IMPORT_ROWS = 5000 if FULL else 1000
+IMPORT_ROWS = 5000 if FULL else 400
 # kill -9 points: while add_records holds the write lock (mid-transaction), the moment the rows are
 # committed (index phase), and later into embedding / pairing refresh.
 KILL_POINTS = ([("in_txn", 0.0), ("in_txn", 0.3), ("committed", 0.0), ("committed", 0.5), ("committed", 1.5),
