@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     demo_dir: Path = Field(DATA_DIR / "demo", description="Demo offerings, scenarios and labels loaded at first start.")
     seed_demo: bool = Field(True, description="Load the demo data when the database is empty at app start.")
     demo_accounts: bool = Field(False, description="Demo mode: create the demo-only accounts (one per role, published passwords) and show a banner on every page; off deactivates them. `make run` turns it on.")
-    language: str = Field("zh", description="Default UI language: zh or en.")
+    language: str = Field("zh", description="Default UI language (zh or en) for a browser whose language is neither.")
     top_k: int = Field(10, description="Suggestions shown per record.")
     min_pair_score: float = Field(0.35, description="Fused score at or above which a suggestion becomes a pairing to review.")
     suggestion_floor: float = Field(0.3, description="Suggestions scoring below this are hidden from enterprises unless they ask to see them (then shown dimmed).")

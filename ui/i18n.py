@@ -387,16 +387,26 @@ def t(key: str, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def browser_language() -> str | None:
+    """zh or en from the browser's preferred language (st.context.locale, e.g. "en-US"), if it is one of ours."""
+    try:
+        locale = (st.context.locale or "").lower()
+    except Exception:   # noqa: BLE001 - no browser (AppTest, bare mode): no preference
+        return None
+    return next((code for code in LANGUAGES if locale.startswith(code)), None)
+
+
 def _language_to_url() -> None:
     st.query_params["lang"] = st.session_state["lang"]
 
 
 def language_switch() -> None:
     """The zh/en radio in the sidebar; its value lives in session_state['lang'] and in the URL (?lang=), so a
-    reload, a new tab or a shared link opens in the same language."""
+    reload, a new tab or a shared link opens in the same language. A first visit without ?lang= opens in the
+    browser's language when it is zh or en, else in the configured default."""
     if "lang" not in st.session_state:
         wanted = st.query_params.get("lang")
-        st.session_state["lang"] = wanted if wanted in LANGUAGES else default_language()
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else browser_language() or default_language()
     # Page switches drop the query string; putting the language back on every run keeps the URL shareable.
     if st.query_params.get("lang") != st.session_state["lang"]:
         _language_to_url()

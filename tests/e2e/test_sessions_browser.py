@@ -138,3 +138,16 @@ def test_an_approval_reaches_the_enterprise_inbox_and_its_mailbox(open_page, smt
         time.sleep(0.5)
     assert mails, [(m["To"], m["Subject"]) for m in handler.messages]
     assert "Machine vision defect inspection" in mails[0].get_content()
+
+
+def test_a_first_visit_opens_in_the_browsers_language(chromium, server):
+    """The server's default is English here; a zh-CN browser without ?lang= gets Chinese, and keeps it."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(server)
+        wait_ready(page)
+        expect(page.get_by_role("tab", name="企业注册")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"lang=zh"))
+    finally:
+        context.close()
