@@ -9,7 +9,7 @@ from ui.auth_gate import OFFICIALS, require_role
 from ui.i18n import enum_label, industry_codes, industry_label, t
 from ui.market_common import facts, listing_link, tag_label
 from ui.page_state import relabel_on_language_change
-from ui.widgets import highlight
+from ui.widgets import highlight, pager
 
 KEEP = "session"   # filters and page survive a visit to a listing and back
 SIDES = ["all", Side.SUPPLY.value, Side.DEMAND.value]
@@ -68,20 +68,6 @@ def _row(row: dict, terms: list[str], account) -> None:
         st.markdown("\n\n".join(lines))   # one element per row: a page of 20 is drawn in fewer messages
 
 
-def _pager(result: marketplace.BrowsePage) -> None:
-    a, b, c, d, e = st.columns([2.2, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
-    last = result.first + len(result.rows) - 1
-    a.markdown(t("mkt_showing", first=result.first, last=last, total=result.total))
-    st.session_state["mkt_page"] = result.page
-    b.button(t("page_prev"), key="mkt_prev", disabled=result.page <= 1, on_click=st.session_state.__setitem__,
-             args=("mkt_page", result.page - 1))
-    c.button(t("page_next"), key="mkt_next", disabled=result.page >= result.pages,
-             on_click=st.session_state.__setitem__, args=("mkt_page", result.page + 1))
-    d.number_input(t("page_number", pages=result.pages), 1, result.pages, key="mkt_page", persist_state=KEEP)
-    e.selectbox(t("page_size"), marketplace.PAGE_SIZES, key="mkt_page_size", index=1, on_change=_reset_page,
-                persist_state=KEEP)
-
-
 def render() -> None:
     platform, account = require_role(Role.ENTERPRISE, *OFFICIALS)
     relabel_on_language_change("mkt_")
@@ -94,7 +80,7 @@ def render() -> None:
         return
     # the words as typed and what stood for them (stems, synonyms); highlighting marks whole words only
     terms = [*result.words, *(a for w in result.words for a in marketplace.alternatives(w))]
-    _pager(result)
+    pager(result, "mkt_", marketplace.PAGE_SIZES, "mkt_showing")
     for row in result.rows:
         _row(row, terms, account)
 

@@ -12,7 +12,7 @@ from ui.i18n import LANGUAGES, enum_label, industry_codes, industry_label, lang,
 from ui.links import share_pairing, with_linked_pairing
 from ui.page_state import relabel_on_language_change
 from ui.resources import settings
-from ui.widgets import md_escape
+from ui.widgets import md_escape, pager
 
 ACTIONS = [PairingStatus.APPROVED, PairingStatus.SHORTLISTED, PairingStatus.UNDER_REVIEW, PairingStatus.REJECTED,
            PairingStatus.CONTACTED, PairingStatus.PILOTING, PairingStatus.DEPLOYED]
@@ -144,21 +144,6 @@ def _row(p: dict) -> None:
                       args=("review_pick", p["id"]))
 
 
-def _pager(result: queue.QueuePage) -> None:
-    a, b, c, d, e = st.columns([2.2, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
-    last = result.first + len(result.rows) - 1
-    a.markdown(t("showing", first=result.first, last=max(last, 0), total=result.total))
-    st.session_state["review_page"] = result.page
-    b.button(t("page_prev"), key="review_prev", disabled=result.page <= 1, on_click=st.session_state.__setitem__,
-             args=("review_page", result.page - 1))
-    c.button(t("page_next"), key="review_next", disabled=result.page >= result.pages,
-             on_click=st.session_state.__setitem__, args=("review_page", result.page + 1))
-    d.number_input(t("page_number", pages=result.pages), 1, result.pages, key="review_page", persist_state=KEEP)
-    e.selectbox(t("page_size"), queue.PAGE_SIZES, key="review_page_size", index=1, on_change=_reset_page,
-                placeholder=t("select_ph"),
-                persist_state=KEEP)
-
-
 def render() -> None:
     platform, account = require_role(*OFFICIALS)
     relabel_on_language_change("review_")
@@ -178,7 +163,7 @@ def render() -> None:
         _result("review_bulk")  # the last action may have emptied the view: its outcome still shows
         _result("review")
         return
-    _pager(result)
+    pager(result, "review_", queue.PAGE_SIZES, "showing")
     ids = [p["id"] for p in pairings]
     st.checkbox(t("select_page"), key="review_select_page",
                 on_change=lambda: st.session_state.update({f"review_sel_{i}": st.session_state["review_select_page"]

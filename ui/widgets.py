@@ -211,3 +211,21 @@ def client_id() -> str:
     except Exception:  # noqa: BLE001  (no request context)
         ip = None
     return f"ip:{ip}" if isinstance(ip, str) and ip else "unknown"
+
+
+def pager(result, prefix: str, sizes: tuple[int, ...], showing: str) -> None:
+    """Position, previous / next, page number and rows per page of a paged result (first, rows, total, page,
+    pages). Page and size live in session_state[prefix + "page" / "page_size"] and survive page switches;
+    a new size goes back to page 1. showing: the text key of the "first–last of total" line."""
+    page_key, size_key = f"{prefix}page", f"{prefix}page_size"
+    a, b, c, d, e = st.columns([2.2, 1, 1, 1.2, 1.2], vertical_alignment="bottom")
+    last = result.first + len(result.rows) - 1
+    a.markdown(t(showing, first=result.first, last=max(last, 0), total=result.total))
+    st.session_state[page_key] = result.page
+    b.button(t("page_prev"), key=f"{prefix}prev", disabled=result.page <= 1, on_click=st.session_state.__setitem__,
+             args=(page_key, result.page - 1))
+    c.button(t("page_next"), key=f"{prefix}next", disabled=result.page >= result.pages,
+             on_click=st.session_state.__setitem__, args=(page_key, result.page + 1))
+    d.number_input(t("page_number", pages=result.pages), 1, result.pages, key=page_key, persist_state="session")
+    e.selectbox(t("page_size"), sizes, key=size_key, index=1, on_change=st.session_state.__setitem__,
+                args=(page_key, 1), placeholder=t("select_ph"), persist_state="session")
