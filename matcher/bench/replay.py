@@ -100,9 +100,11 @@ class Policy:
     def describe(self) -> str:
         def rules(table: dict, show) -> str:
             every = "every other industry" if len(table) > 1 else "every industry"
-            return ", ".join(f"{every if i == EVERY else i}: {show(v)}" for i, v in sorted(table.items(), key=lambda t: (t[0] == EVERY, t[0])))
+            ordered = sorted(table.items(), key=lambda t: (t[0] == EVERY, t[0]))
+            return ", ".join(f"{every if i == EVERY else i}: {show(v)}" for i, v in ordered)
         parts = [f"maturity ({rules(self.maturity, lambda f: f or 'scenario need')})" if self.maturity else "",
-                 f"region ({rules(self.region, lambda n: 'same district' if n >= 1.0 else 'same city')})" if self.region else "",
+                 f"region ({rules(self.region, lambda n: 'same district' if n >= 1.0 else 'same city')})"
+                 if self.region else "",
                  f"own industry only ({', '.join(sorted(self.industry))})" if self.industry else ""]
         return "; ".join(p for p in parts if p)
 
@@ -246,11 +248,16 @@ def learn_on(history: list[dict], min_decisions: int = 20) -> dict[str, dict[str
     return {p.industry: p.after for p in propose(decisions, {}, min_decisions)}
 
 
-def replay(history: list[dict], min_decisions: int = 20, policy: Policy = POLICY) -> dict:
-    """Learn on the earlier decisions, measure both weightings (and the oracle) on the later ones."""
+def split(history: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(the decisions before the day that ends the earliest LEARN_SHARE, the rest)."""
     days = sorted(h["day"] for h in history)
     cut = days[int(LEARN_SHARE * len(days))]
-    early, late = [h for h in history if h["day"] < cut], [h for h in history if h["day"] >= cut]
+    return [h for h in history if h["day"] < cut], [h for h in history if h["day"] >= cut]
+
+
+def replay(history: list[dict], min_decisions: int = 20, policy: Policy = POLICY) -> dict:
+    """Learn on the earlier decisions, measure both weightings (and the oracle) on the later ones."""
+    early, late = split(history)
     learned = learn_on(early, min_decisions)
     best_params = oracle(policy, {h["industry"] for h in history if h["industry"]})
     bound, room = binding(late)
@@ -267,14 +274,20 @@ def replay(history: list[dict], min_decisions: int = 20, policy: Policy = POLICY
 
 
 def run(demo_dir: Path = DATA_DIR / "demo", seeds: tuple[int, ...] = SEEDS, shown: int = SHOWN,
-        noise: float = NOISE, policy: Policy = POLICY) -> dict:
+        noise: float = NOISE, policy: Policy = POLICY, shuffles: int = 0) -> dict:
+    """The replay per seed; `shuffles` more shuffled-reason histories per seed are only learned on, to count
+    how often noise moves anything (the false-move rate)."""
     pairs = shown_pairs(demo_dir, shown)
     out = {"shown": shown, "noise": noise, "pairs_shown": len(pairs), "seeds": list(seeds), "policy": policy.name,
-           "planted": [], "shuffled": []}
+           "planted": [], "shuffled": [], "extra_shuffles": 0, "moved_on_noise": []}
     for seed in seeds:
         history = simulate(pairs, seed, noise, policy)
         out["planted"].append(replay(history, policy=policy))
         out["shuffled"].append(replay(shuffled(history, seed + 1), policy=policy))
+        for k in range(1, shuffles + 1):
+            learned = learn_on(split(shuffled(history, 1000 * seed + k))[0])
+            out["extra_shuffles"] += 1
+            out["moved_on_noise"] += [f"seed {seed} shuffle {k}: {_moved({i: w})}" for i, w in learned.items()]
     return out
 
 
@@ -301,7 +314,8 @@ def _moved(weights: dict[str, dict[str, float]]) -> str:
 def render(doc: dict, command: str, policy: Policy = POLICY) -> str:
     """The RESULTS.md section for one run."""
     lines = [f"### Shown top {doc['shown']} per scenario, {doc['noise']:.0%} noise", "",
-             f"`{command}` — **simulated histories** (see above). Planted policy ({policy.name}): {policy.describe()}; "
+             f"`{command}` — **simulated histories** (see above). Planted policy ({policy.name}): "
+             f"{policy.describe()}; "
              f"{doc['noise']:.0%} of decisions flipped; learn on the earliest {LEARN_SHARE:.0%}. Shown pairs: "
              f"{doc['pairs_shown']}; seeds {doc['seeds']}.", "",
              "| history | seed | learn / test | all: fixed → learned (gain) [oracle gain] | floor industries | "
@@ -319,5 +333,10 @@ def render(doc: dict, command: str, policy: Policy = POLICY) -> str:
     lines += ["", f"Planted policy, all test decisions: gains {gains} (mean {sum(gains) / len(gains):+.4f}; target "
               f"+0.10: {'met' if min(gains) >= 0.10 else 'missed'}; oracle mean {sum(best) / len(best):+.4f}); "
               f"floor industries only: gains {floors}. Shuffled reasons: gains {noise} (target within ±0.01: "
-              f"{'met' if max(map(abs, noise)) <= 0.01 else 'missed'}).", ""]
+              f"{'met' if max(map(abs, noise)) <= 0.01 else 'missed'})."]
+    if doc.get("extra_shuffles"):
+        lines += [f"Further shuffled-reason histories learned on (the learning part of each seed's history): "
+                  f"{doc['extra_shuffles']}; industries moved: {len(doc['moved_on_noise'])}"
+                  + (f" ({'; '.join(doc['moved_on_noise'])})" if doc["moved_on_noise"] else "") + "."]
+    lines.append("")
     return "\n".join(lines)

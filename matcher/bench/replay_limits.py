@@ -16,6 +16,7 @@ from matcher.bench.replay import pairwise_accuracy, shown_pairs, simulate
 from matcher.search import signals
 
 CANDIDATES = (
+    Policy("none (relevance only)"),
     ROUND1,
     PROGRAMME,
     Policy("programme, safety floors only", maturity={i: "mass_production" for i in SAFETY_CRITICAL}),
@@ -59,7 +60,12 @@ def limits(shown: int, policies: tuple[Policy, ...] = CANDIDATES) -> dict:
         rows.append({"policy": policy.name, "rejected": len(rejected),
                      "rejected_relevant": sum(h["relevance"] >= 1 for h in rejected), "binding": round(bound, 4),
                      "headroom": round(room, 4), "fixed": round(fixed, 4), **gains})
+    per_scenario: dict[str, int] = {}
+    for p in pairs:
+        per_scenario[p["scenario"]["id"]] = per_scenario.get(p["scenario"]["id"], 0) + (p["relevance"] >= 1)
+    spread = {str(k): sum(v == k for v in per_scenario.values()) for k in sorted(set(per_scenario.values()))}
     return {"shown": shown, "pairs_shown": len(pairs), "relevant_shown": sum(p["relevance"] >= 1 for p in pairs),
+            "scenarios_by_relevant_shown": spread,
             "ceiling": round(ceiling(pairs), 4), "rows": rows, "planted": POLICY.name}
 
 
@@ -72,6 +78,7 @@ def render(doc: dict, command: str) -> str:
         name = f"**{r['policy']}** (planted)" if r["policy"] == doc["planted"] else r["policy"]
         lines.append(f"| {name} | {r['rejected']} ({r['rejected_relevant']}) | {r['binding']} | {r['headroom']} | "
                      f"{r['fixed']} | {r['oracle_gain_x0.5']:+.4f} | {r['oracle_gain_x0']:+.4f} |")
+    spread = ", ".join(f"{n} with {k}" for k, n in doc["scenarios_by_relevant_shown"].items())
     lines += ["", f"Ceiling (most hostile policy: only each scenario's lowest-ranked relevant offering approved): "
-              f"headroom {doc['ceiling']}.", ""]
+              f"headroom {doc['ceiling']}. Scenarios by relevant offerings shown: {spread}.", ""]
     return "\n".join(lines)
