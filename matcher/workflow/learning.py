@@ -5,16 +5,17 @@ until then, and after a rollback):
 - soft weights: rejections with `maturity_too_low` whose maturity fit is lower than that of rejections for other
   reasons raise the maturity weight and strictness (the penalty per missing stage); `region` raises the region
   weight, `wrong_industry` the industry penalty; approvals naming the reason ("approved although another region")
-  and worse on its signal lower that weight. One-sided Mann-Whitney (scipy, permutation p) at ALPHA; bounds
-  signals.LEARNED_BOUNDS (weights half to double today's, strictness 0.4-1.0 per missing stage);
+  and worse on its signal lower that weight. One-sided Mann-Whitney (scipy, permutation p) at ALPHA, Bonferroni
+  over the signals and over the industries the run tests (a run over 14 industries must not move one by chance);
+  bounds signals.LEARNED_BOUNDS (weights half to double today's, strictness 0.4-1.0 per missing stage);
 - gates, for a reason used as a hard requirement ("hospitals: nothing below small batch"): when the rejections
   naming it break one requirement far more often than the other rejections (one-sided Fisher exact test,
-  Bonferroni over the candidate requirements), the industry learns that requirement (for maturity an industry
-  floor: the scenario's own need, or at least pilot / small batch / mass production; for region: the same city or
-  the same district) and a gate: offerings breaking it have their score multiplied by 1.0 down to
-  signals.GATE_MIN = 0.5 (all gates together never below 0.5, never a lift). The depth follows the difference
-  in the shares breaking it (GATE_FULL_EFFECT for the full depth) and shrinks with approvals that name the
-  reason on pairs breaking it. Unknown facts (no maturity, region or industry stated) never break a gate.
+  Bonferroni over the candidate requirements and the industries), the industry learns that requirement (for
+  maturity an industry floor: the scenario's own need, or at least pilot / small batch / mass production; for
+  region: the same city or the same district) and a gate: offerings breaking it have their score multiplied by
+  1.0 down to signals.GATE_MIN = 0.5 (all gates together never below 0.5, never a lift). The depth follows the
+  difference in the shares breaking it (GATE_FULL_EFFECT for the full depth) and shrinks with approvals that name
+  the reason on pairs breaking it. Unknown facts (no maturity, region or industry stated) never break a gate.
 Reasons attached at random (shuffled) differ on nothing, so nothing moves; the outcomes alone never move anything.
 Parameters are recomputed from today's defaults each time. Every change is a new audited version (who, which
 decisions, before and after) that admins can freeze (no further learning) or roll back; the ranking reads the
@@ -38,6 +39,8 @@ from matcher.storage.store import Store, row_to_dict
 ALPHA = 0.01
 MIN_PER_GROUP = 5           # decisions on each side of a comparison
 FULL_EFFECT = 0.4           # a mean-fit difference this large moves a weight to its bound
+# the smallest permutation p is 1/5000: with Bonferroni over 3 signals and the industries, soft weights can move
+# while a run tests up to 16 industries (the taxonomy has 14; gates use Fisher's exact p, with no such floor)
 PERMUTATION = PermutationMethod(n_resamples=4999, random_state=0)
 GATE_FULL_EFFECT = 0.5      # a difference this large in the share breaking a requirement: gate at GATE_MIN
 SIGNAL_REASONS = {"maturity": ReasonCode.MATURITY_TOO_LOW.value, "region": ReasonCode.REGION.value,
@@ -86,8 +89,9 @@ def _compare(a: list[float], b: list[float]) -> tuple[float, float] | None:
     return effect, float(mannwhitneyu(a, b, alternative="less", method=PERMUTATION).pvalue)
 
 
-def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str, dict]]:
-    """One industry's parameters from its decisions, starting from today's defaults."""
+def learn_params(decisions: list[Decision], industries: int = 1) -> tuple[dict[str, float], dict[str, dict]]:
+    """One industry's parameters from its decisions, starting from today's defaults. `industries`: how many
+    industries this learning run tests (Bonferroni: a run over many industries must not move one by chance)."""
     params, evidence = dict(signals.DEFAULT_PARAMS), {}
     lo_hi = signals.LEARNED_BOUNDS
     for sig, reason in SIGNAL_REASONS.items():
@@ -100,7 +104,7 @@ def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str,
             result = _compare(named, other)
             notes[kind] = {"named": len(named), "other": len(other),
                            **({"effect": round(result[0], 4), "p": round(result[1], 6)} if result else {})}
-            if result is None or result[1] * len(SIGNAL_REASONS) >= ALPHA:   # Bonferroni over the signals
+            if result is None or result[1] * len(SIGNAL_REASONS) * industries >= ALPHA:   # Bonferroni
                 continue
             strength = min(1.0, result[0] / FULL_EFFECT)
             if not approved:   # rejected for this reason and worse on it: the signal matters more here
@@ -110,7 +114,7 @@ def learn_params(decisions: list[Decision]) -> tuple[dict[str, float], dict[str,
                     params["maturity_step"] = step + strength * (lo_hi["maturity_step"][1] - step)
             else:              # approved although worse on it: the signal matters less here
                 params[sig] = default - strength * (default - lo_hi[sig][0])
-        change, notes["gate"] = learn_gate(decisions, sig)
+        change, notes["gate"] = learn_gate(decisions, sig, industries)
         params.update(change)
         evidence[sig] = notes
     return {k: round(v, 4) for k, v in params.items()}, evidence
@@ -130,11 +134,12 @@ def _breaks(d: Decision, sig: str, option: dict[str, float]) -> bool:
     return sig in signals.violated(d.have, d.need, d.fits, params)
 
 
-def learn_gate(decisions: list[Decision], sig: str) -> tuple[dict[str, float], dict]:
+def learn_gate(decisions: list[Decision], sig: str, industries: int = 1) -> tuple[dict[str, float], dict]:
     """A hard requirement behind a reason code: the rejections naming it break one requirement (for maturity
     an industry floor, for region a district or city scope) far more often than the other rejections do
-    (one-sided Fisher exact test, Bonferroni over the options, at ALPHA). The gate's depth follows the
-    difference in those shares, and approvals naming the same reason on pairs breaking it weaken it.
+    (one-sided Fisher exact test, Bonferroni over the options and the run's industries, at ALPHA). The gate's
+    depth follows the difference in those shares, and approvals naming the same reason on pairs breaking it
+    weaken it.
     Returns the parameters to change (none when nothing is shown) and the evidence."""
     reason = SIGNAL_REASONS[sig]
     rejected = [d for d in decisions if not d.approved]
@@ -154,7 +159,7 @@ def learn_gate(decisions: list[Decision], sig: str) -> tuple[dict[str, float], d
             best = (p, option, a / len(named) - b / len(other), a)
     p, option, effect, broke = best
     notes.update({"p": round(p, 6), "effect": round(effect, 4), **option})
-    if p * len(options) >= ALPHA or effect <= 0:
+    if p * len(options) * industries >= ALPHA or effect <= 0:
         return {}, notes
     kept = broke / (broke + sum(_breaks(d, sig, option) for d in waived))
     depth = min(1.0, effect / GATE_FULL_EFFECT) * kept
@@ -170,11 +175,13 @@ def propose(decisions: list[Decision], current: dict[str, dict[str, float]], min
     for d in decisions:
         if d.industry:
             by_industry.setdefault(d.industry, []).append(d)
+    # every industry with enough evidence is tested (frozen ones too, so freezing one does not loosen the rest)
+    tested = sum(len(group) >= min_decisions for group in by_industry.values())
     out = []
     for industry, group in sorted(by_industry.items()):
         if industry in frozen or len(group) < min_decisions:
             continue
-        after, evidence = learn_params(group)
+        after, evidence = learn_params(group, tested)
         before = signals.params_for(industry, current)
         if any(abs(after[k] - before[k]) > 1e-4 for k in after):
             out.append(Proposal(industry, before, after, sorted(d.pairing_id for d in group), evidence))
