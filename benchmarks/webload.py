@@ -40,9 +40,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-# Throw-away accounts on a throw-away database: a fresh password per run, inherited by the seeding process.
+# Throw-away accounts on a throw-away database: a fresh password per run, handed to the seeding process.
 PASSWORD = os.environ.setdefault("MATCHER_WEBLOAD_PASSWORD", secrets.token_urlsafe(12))
 WORDS = ("graphene film", "battery pack", "thermal management", "machine vision", "defect detection", "solar cells",
          "heat pump", "waste heat", "predictive maintenance", "industrial robot", "carbon fibre", "lightweighting",
@@ -145,15 +145,10 @@ class User:
     async def enterprise_journey(self, page, n: int) -> None:
         await self.go_to(page, "My submissions", "browse")
         await self.go_to(page, "Submit a scenario", "open_form")
-        # a different text every time: near-copies of earlier submissions would (rightly) stop at the app's
-        # near-duplicate warning instead of saving
-        rng = random.Random(self.i * 1000 + n)
-        words = rng.sample(WORDS, 9)
-        await page.get_by_label("Title *", exact=True).fill(f"{words[0]} {words[1]} needed for {words[2]}")
-        await page.get_by_label("Description *", exact=True).fill(
-            f"We look for {words[3]} and {words[4]} to solve {words[5]} problems in our {words[6]} line; "
-            f"{words[7]} or {words[8]} experience is welcome.")
-        await page.get_by_label("Keywords", exact=True).fill("; ".join(words[:3]))
+        title, description, keywords = scenario_text(self.i, n)
+        await page.get_by_label("Title *", exact=True).fill(title)
+        await page.get_by_label("Description *", exact=True).fill(description)
+        await page.get_by_label("Keywords", exact=True).fill(keywords)
         await self.run(page, "match", page.get_by_role("button", name="Submit", exact=True).click)
         await page.get_by_role("heading", name="Suggested counterparts").wait_for()
         await self.go_to(page, "My submissions", "review")
@@ -198,30 +193,167 @@ class User:
                 self.stats["errors"].append(f"user {self.i} journey {n}: {type(exc).__name__}: {str(exc)[:300]}")
 
 
-async def drive(urls: list[str], users: int, seconds: float) -> dict:
-    from playwright.async_api import async_playwright
+def scenario_text(i: int, n: int) -> tuple[str, str, str]:
+    """Title, description and keywords of user i's n-th scenario: a different text every time (near-copies of
+    earlier submissions would, rightly, stop at the app's near-duplicate warning instead of saving)."""
+    words = random.Random(i * 1000 + n).sample(WORDS, 9)
+    return (f"{words[0]} {words[1]} needed for {words[2]}",
+            f"We look for {words[3]} and {words[4]} to solve {words[5]} problems in our {words[6]} line; "
+            f"{words[7]} or {words[8]} experience is welcome.", "; ".join(words[:3]))
 
-    from e2e.support import CHROMIUM, LAUNCH_ARGS
 
+class WsUser(User):
+    """The same journeys over Streamlit's websocket protocol (benchmarks/webload_ws.py): no browser."""
+
+    async def step(self, step: str, action) -> None:
+        try:
+            took = await action
+        except Exception as exc:
+            raise RuntimeError(f"step {step}: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        self.stats["times"].setdefault(step, []).append(took)
+
+    async def journey(self, n: int) -> None:
+        from webload_ws import Tab
+
+        tab = Tab(self.url, STEP_TIMEOUT_MS / 1000)
+        try:
+            await self.step("open", tab.open())
+            tab.type_text("login_email", email_of(self.i))
+            tab.type_text("login_password", PASSWORD)
+            await self.step("sign_in", tab.click("login_submit"))
+            if not tab.has_text("Signed in:"):
+                raise RuntimeError(f"sign_in: not signed in: {tab.texts()[:12]}")
+            await (self.ws_official(tab) if self.official else self.ws_enterprise(tab, n))
+            self.stats["journeys"] += 1
+        finally:
+            await tab.close()
+
+    async def ws_enterprise(self, tab, n: int) -> None:
+        await self.step("browse", tab.go_to("My submissions"))
+        await self.step("open_form", tab.go_to("Submit a scenario"))
+        title, description, keywords = scenario_text(self.i, n)
+        tab.type_text("submit_demand_form_title", title)
+        tab.type_text("submit_demand_form_description", description)
+        tab.type_text("submit_demand_form_keywords", keywords)
+        await self.step("match", tab.click("submit_demand_form_submit"))
+        if not tab.has_text("Suggested counterparts"):
+            raise RuntimeError(f"match: no suggestions heading: {tab.texts()[:12]}")
+        await self.step("review", tab.go_to("My submissions"))
+        if "Pairings" not in tab.texts():     # the tab's content came with the run; switching is client-side
+            raise RuntimeError("review: no Pairings tab")
+
+    async def ws_official(self, tab) -> None:
+        await self.step("browse", tab.go_to("Dashboard"))
+        await self.step("match", tab.go_to("Review queue"))
+        options = list(tab.widget("review_pick").options)   # this official's own pairing, as in the browser
+        if self.i // 2 and len(options) > 1:
+            await self.step("pick", tab.select("review_pick", options[min(self.i // 2, len(options) - 1)]))
+        moves = list(tab.widget("review_action").options)
+        await self.step("choose", tab.select("review_action", "under review" if "under review" in moves
+                                             else "shortlisted"))
+        await self.step("review", tab.click("review_apply_one"))
+        shown = " ".join(tab.texts())
+        if "pairing(s) updated" not in shown:
+            if re.search(r"changed .*meanwhile|someone else", shown):
+                self.stats["conflicts"] += 1
+            else:
+                raise RuntimeError(f"review: no outcome shown: {shown[-300:]}")
+
+
+async def _warm_browser(urls: list[str], browser) -> None:
+    for url in urls:   # each process opens its platform (indexes, sync) at its first session: not timed
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(f"{url}/?lang=en")
+        await page.wait_for_function(READY_JS, timeout=600_000)
+        await page.get_by_label("E-mail", exact=True).wait_for(timeout=600_000)
+        await context.close()
+
+
+async def _warm_ws(urls: list[str]) -> None:
+    from webload_ws import Tab
+
+    for url in urls:
+        tab = Tab(url, 600)
+        await tab.open()
+        await tab.close()
+
+
+async def _users(make, users: int, seconds: float, ramp: float) -> float:
+    """Start the users spread over `ramp` seconds, then all of them go on for `seconds` more (the steady state:
+    every user busy); a journey under way at the deadline is finished and counted. Returns the elapsed s."""
+    start = time.monotonic()
+    deadline = start + ramp + seconds
+    tasks = []
+    for i in range(users):
+        tasks.append(asyncio.create_task(make(i, deadline).loop()))
+        await asyncio.sleep(ramp / max(users, 1))   # users arrive over the first seconds, not in one instant
+    await asyncio.gather(*tasks)
+    return time.monotonic() - start
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds of the process and of its children it has reaped) from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]) / tick)
+    return table
+
+
+def cpu_by_group(app_pids: list[int]) -> dict[str, float]:
+    """CPU seconds so far of each app process (with its children) and of the load driver: this process and
+    every other descendant of it (Playwright's driver and Chromium's processes; only this one in ws mode)."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+
+    def tree(root: int, skip: set[int] = frozenset()) -> float:
+        total, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in skip or pid not in table:
+                continue
+            total += table[pid][1]
+            todo.extend(children.get(pid, []))
+        return total
+
+    out = {f"app_{n}": tree(pid) for n, pid in enumerate(app_pids)}
+    out["load_driver"] = tree(os.getpid(), set(app_pids))
+    return out
+
+
+async def drive(urls: list[str], users: int, seconds: float, client: str = "browser", ramp: float = 10,
+                app_pids: list[int] = ()) -> dict:
     stats = [{"times": {}, "errors": [], "journeys": 0, "conflicts": 0} for _ in range(users)]
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        for url in urls:   # each process opens its platform (indexes, sync) at its first session: not timed
-            context = await browser.new_context()
-            page = await context.new_page()
-            await page.goto(f"{url}/?lang=en")
-            await page.wait_for_function(READY_JS, timeout=600_000)
-            await page.get_by_label("E-mail", exact=True).wait_for(timeout=600_000)
-            await context.close()
-        start = time.monotonic()
-        deadline = start + seconds
-        tasks = []
-        for i in range(users):
-            tasks.append(asyncio.create_task(User(i, urls[i % len(urls)], browser, deadline, stats[i]).loop()))
-            await asyncio.sleep(0.5)       # users arrive over the first seconds, not in one instant
-        await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - start
-        await browser.close()
+    if client == "ws":
+        await _warm_ws(urls)
+        cpu0 = cpu_by_group(list(app_pids))
+        elapsed = await _users(lambda i, end: WsUser(i, urls[i % len(urls)], None, end, stats[i]), users, seconds,
+                               ramp)
+    else:
+        from playwright.async_api import async_playwright
+
+        from e2e.support import CHROMIUM, LAUNCH_ARGS
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+            await _warm_browser(urls, browser)
+            cpu0 = cpu_by_group(list(app_pids))
+            elapsed = await _users(lambda i, end: User(i, urls[i % len(urls)], browser, end, stats[i]), users,
+                                   seconds, ramp)
+            cpu1 = cpu_by_group(list(app_pids))   # before the browser closes and takes its processes along
+            await browser.close()
+    if client == "ws":
+        cpu1 = cpu_by_group(list(app_pids))
+    cpu = {k: round(cpu1[k] - cpu0[k], 1) for k in cpu0}
     times: dict[str, list[float]] = {}
     for s in stats:
         for step, values in s["times"].items():
@@ -234,6 +366,9 @@ async def drive(urls: list[str], users: int, seconds: float) -> dict:
                 "p95_ms": round(q[18], 0) if values else None}
 
     return {"elapsed_s": round(elapsed, 1), "journeys": sum(s["journeys"] for s in stats),
+            "cpu_s_during_load": cpu,
+            "cores": os.cpu_count(),
+            "cpu_share_of_all_cores": {k: round(v / ((os.cpu_count() or 1) * elapsed), 3) for k, v in cpu.items()},
             "page_runs": pct(every), "by_step": {k: pct(v) for k, v in sorted(times.items())},
             "errors": [e for s in stats for e in s["errors"]],
             "review_conflicts": sum(s["conflicts"] for s in stats)}
@@ -254,7 +389,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--encoder", default="fake", help="MATCHER_ENCODER of the app processes (fake: no model)")
-    parser.add_argument("--results", type=Path, default=None, help="write webload.json into this folder")
+    parser.add_argument("--client", choices=["browser", "ws"], default="browser",
+                        help="browser: Playwright contexts in one Chromium; ws: Streamlit's websocket protocol")
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the users arrive")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="write webload_<client>_<users>_users.json into this folder")
+    parser.add_argument("--results-md", type=Path, default=None,
+                        help="also write the figures as a section of this Markdown file (replaced if present)")
     args = parser.parse_args()
     from e2e.support import server_env, start_server, stop_server
 
@@ -270,13 +411,16 @@ def main() -> None:
     procs = []
     try:
         t0 = time.monotonic()
-        subprocess.run([sys.executable, __file__, "seed", str(args.users)], cwd=ROOT, env=env, check=True,
-                       timeout=900)
+        # server_env drops every MATCHER_* variable of this shell: the seeding child gets the password explicitly
+        # (without it, it drew a password of its own and no simulated user could sign in)
+        subprocess.run([sys.executable, __file__, "seed", str(args.users)], cwd=ROOT,
+                       env={**env, "MATCHER_WEBLOAD_PASSWORD": PASSWORD}, check=True, timeout=900)
         seeded = time.monotonic() - t0
         for n in range(2):
             procs.append(start_server(env, work / f"server{n}.log", timeout=300))
         load = [round(x, 2) for x in os.getloadavg()]
-        result = asyncio.run(drive([u for _, u in procs], args.users, args.seconds))
+        result = asyncio.run(drive([u for _, u in procs], args.users, args.seconds, args.client, args.ramp,
+                                   [proc.pid for proc, _ in procs]))
         result["peak_rss_mb_per_process"] = [peak_rss_mb(proc.pid) for proc, _ in procs]
         logs = [(work / f"server{n}.log").read_text(errors="replace") for n in range(2)]
         # Streamlit logs a traceback when it had to fix a table's column types for Arrow, then shows the table:
@@ -290,13 +434,18 @@ def main() -> None:
             stop_server(proc)
         if cluster is not None:
             cluster.stop()
-    result = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users,
-              "seconds": args.seconds, "backend": args.backend, "encoder": args.encoder, "app_processes": 2,
+    result = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "client": args.client,
+              "users": args.users, "ramp_s": args.ramp, "steady_s": args.seconds, "backend": args.backend, "encoder": args.encoder, "app_processes": 2,
               "seed_s": round(seeded, 1), "load_before_1_5_15_min": load,
               "load_after_1_5_15_min": [round(x, 2) for x in os.getloadavg()], **result}
     print(json.dumps(result, indent=1, ensure_ascii=False))
+    name = f"webload_{args.client}_{args.users}_users.json"
     if args.results:
-        (args.results / "webload.json").write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
+        (args.results / name).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    if args.results_md:
+        from webload_report import write_section
+
+        write_section(args.results_md, result, " ".join(["python", "benchmarks/webload.py", *sys.argv[1:]]), name)
 
 
 if __name__ == "__main__":
