@@ -20,12 +20,15 @@ switches (a tab's content is in the deltas; the client checks it is there).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from webload_users import PASSWORD, STEP_TIMEOUT_MS, SimulatedUser, email_of, scenario_text
 
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -171,3 +174,70 @@ class Tab:
         if self.page_hash != page.page_script_hash:
             raise AppError(f"asked for page {title!r}, the server ran another")
         return took
+
+
+# --- the benchmark's journeys over it -----------------------------------------------------------------------
+
+class WsUser(SimulatedUser):
+    """The same journeys over Streamlit's websocket protocol (benchmarks/webload_ws.py): no browser."""
+
+    async def step(self, step: str, action) -> None:
+        try:
+            took = await action
+        except Exception as exc:
+            raise RuntimeError(f"step {step}: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        self.stats["times"].setdefault(step, []).append(took)
+
+    async def journey(self, n: int) -> None:
+        tab = Tab(self.url, STEP_TIMEOUT_MS / 1000)
+        try:
+            await self.step("open", tab.open())
+            tab.type_text("login_email", email_of(self.i))
+            tab.type_text("login_password", PASSWORD)
+            await self.step("sign_in", tab.click("login_submit"))
+            if not tab.has_text("Signed in:"):
+                raise RuntimeError(f"sign_in: not signed in: {tab.texts()[:12]}")
+            await (self.ws_official(tab) if self.official else self.ws_enterprise(tab, n))
+            self.stats["journeys"] += 1
+        finally:
+            await tab.close()
+
+    async def ws_enterprise(self, tab, n: int) -> None:
+        await self.step("browse", tab.go_to("My submissions"))
+        await self.step("open_form", tab.go_to("Submit a scenario"))
+        title, description, keywords = scenario_text(self.i, n)
+        tab.type_text("submit_demand_form_title", title)
+        tab.type_text("submit_demand_form_description", description)
+        tab.type_text("submit_demand_form_keywords", keywords)
+        await self.step("match", tab.click("submit_demand_form_submit"))
+        if not tab.has_text("Suggested counterparts"):
+            raise RuntimeError(f"match: no suggestions heading: {tab.texts()[:12]}")
+        await self.step("review", tab.go_to("My submissions"))
+        if "Pairings" not in tab.texts():     # the tab's content came with the run; switching is client-side
+            raise RuntimeError("review: no Pairings tab")
+
+    async def ws_official(self, tab) -> None:
+        await self.step("browse", tab.go_to("Dashboard"))
+        await self.step("match", tab.go_to("Review queue"))
+        options = list(tab.widget("review_pick").options)   # this official's own pairing, as in the browser
+        if self.i // 2 and len(options) > 1:
+            await self.step("pick", tab.select("review_pick", options[min(self.i // 2, len(options) - 1)]))
+        moves = list(tab.widget("review_action").options)
+        await self.step("choose", tab.select("review_action", "under review" if "under review" in moves
+                                             else "shortlisted"))
+        await self.step("review", tab.click("review_apply_one"))
+        shown = " ".join(tab.texts())
+        if "pairing(s) updated" not in shown:
+            if re.search(r"changed .*meanwhile|someone else", shown):
+                self.stats["conflicts"] += 1
+            else:
+                raise RuntimeError(f"review: no outcome shown: {shown[-300:]}")
+
+
+async def warm_ws(urls: list[str]) -> None:
+    for url in urls:
+        tab = Tab(url, 600)
+        await tab.open()
+        await tab.close()
+
+

@@ -17,9 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from e2e.support import OFFICIAL, PASSWORD, seed_database, server_env, start_server, stop_server  # noqa: E402
-from webload import WsUser  # noqa: E402
-from webload_ws import AppError, Tab  # noqa: E402
 
+from webload_ws import AppError, Tab, WsUser  # noqa: E402
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
@@ -31,11 +30,10 @@ def app_url(tmp_path_factory):
     finally:
         stop_server(proc)
 
-
 def test_official_journey_over_the_websocket(app_url):
     async def journey() -> dict:
         stats = {"times": {}, "errors": [], "journeys": 0, "conflicts": 0}
-        user = WsUser(1, app_url, None, 0.0, stats)     # user 1: an official, the queue's first pairing
+        user = WsUser(1, app_url, 0.0, stats)     # user 1: an official, the queue's first pairing
         tab = Tab(app_url, timeout=60)
         try:
             await user.step("open", tab.open())
