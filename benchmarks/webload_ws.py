@@ -3,7 +3,8 @@
 A `Tab` is what one browser tab is to the server: a websocket on /_stcore/stream (subprotocol "streamlit",
 same-origin Origin header) carrying BackMsg / ForwardMsg protobufs from streamlit.proto. It
 - sends `rerun_script` with a ClientState as the frontend does: the query string the server last set, the
-  page's script hash (from the `navigation` message, by page title) and the widget states;
+  page's script hash (from the `navigation` message, by page title), the context (URL, time zone, locale) and
+  the widget states;
 - receives the run's messages: `new_session` starts a run, `delta` messages put elements and blocks at their
   delta paths, `navigation` lists the pages, `page_info_changed` the query string; `script_finished`
   FINISHED_EARLY_FOR_RERUN (st.rerun, st.switch_page) goes on to the next run, FINISHED_SUCCESSFULLY ends the
@@ -11,11 +12,17 @@ same-origin Origin header) carrying BackMsg / ForwardMsg protobufs from streamli
 - finds widgets by their user key (an element id ends with `-<key>`), sets values (text: string_value,
   selectbox: the option's label as string_value, as the frontend sends) and presses buttons (trigger_value);
   values go with the next run, as a form's fields go with its submit button.
-What it does not exercise: rendering, layout and the frontend's JavaScript (st.html scripts such as the
-session cookie are ignored, so a ws user never resumes a session from a cookie: every journey signs in, as
-the browser users do in their fresh contexts), static files and fonts, the forward-message cache (no
-cached hashes are reported, so the server sends every message in full), heartbeats, and client-side tab
-switches (a tab's content is in the deltas; the client checks it is there).
+
+What it exercises: everything the server does for a page run - the websocket, session creation, widget
+state and callbacks, st.rerun and page switches, session_state, the app's code, the database and the match -
+and every element the run sends, which it checks for an exception shown.
+What it does not: rendering, layout and the frontend's JavaScript (st.html scripts such as the session
+cookie are ignored, so a ws user never resumes a session from a cookie: every journey signs in, as the
+browser users do in their fresh contexts); the static files, fonts and HTTP requests a browser makes on load;
+the forward-message cache (no cached hashes are reported, so the server sends every message in full, where a
+browser gets references after its first visit); heartbeats; client-side tab switches (a tab's content is in
+the deltas; the client checks it is there). It sends only the widget values changed since the last run,
+where the browser sends them all; the server keeps the others as they were, so the runs are the same.
 """
 from __future__ import annotations
 
