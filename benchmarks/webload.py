@@ -17,8 +17,9 @@ What runs:
     -> review: move the user's own pairing (the i-th of the queue) to "under review" or back to "shortlisted".
 - The users, by --client:
   - browser: Playwright contexts in one headless Chromium (Debian's /usr/bin/chromium), a fresh context per
-    journey. A page run is timed from the click (or the Enter) to the moment the app reports the script
-    finished and the connection idle (the e2e helpers' wait_ready). "open" is the page load up to the form.
+    journey. A page run is timed from the click (or the Enter) to the run's script_finished message (read from
+    the page's websocket frames, after any st.rerun) and the page idle again (the e2e helpers' wait_ready).
+    "open" is the page load up to the sign-in form.
   - ws: websocket clients speaking Streamlit's own protocol (benchmarks/webload_ws.py says what that does and
     does not exercise), a new websocket per journey. A page run is timed from the BackMsg sent to the
     ForwardMsg that ends the run (script_finished, after any st.rerun). "open" is the connection and the first

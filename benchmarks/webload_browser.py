@@ -2,9 +2,13 @@
 headless Chromium, driving the real page as a person would (clicks, typing, the sidebar)."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from webload_ws import DONE
 from webload_users import PASSWORD, STEP_TIMEOUT_MS, SimulatedUser, email_of, scenario_text
 
 READY_JS = """() => {
@@ -12,14 +16,36 @@ READY_JS = """() => {
     return app && app.getAttribute('data-test-script-state') === 'notRunning'
         && app.getAttribute('data-test-connection-state') === 'CONNECTED';
 }"""
-ARM_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.__ran = false;
-    new MutationObserver((_, obs) => {
-        if (app.getAttribute('data-test-script-state') === 'running') { window.__ran = true; obs.disconnect(); }
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
+
+class RunWatch:
+    """Counts the page runs the server finished for one page, from the websocket frames the browser receives
+    (Streamlit's ForwardMsg script_finished, as the ws client reads them). The page's script-state attribute
+    cannot tell: a fast run's "running" and "notRunning" reach React in one batch and the attribute never
+    shows "running" (a 120 s time-out of the first version at a ~50 ms run)."""
+
+    def __init__(self, page):
+        self.finished = 0
+        self.changed = asyncio.Event()
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if not isinstance(payload, bytes):
+            return
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: not a run's end
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in DONE:
+            self.finished += 1
+            self.changed.set()
+
+    async def after(self, count: int) -> None:
+        """Wait until more than count runs have finished."""
+        while self.finished <= count:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), STEP_TIMEOUT_MS / 1000)
 
 
 class BrowserUser(SimulatedUser):
@@ -33,18 +59,17 @@ class BrowserUser(SimulatedUser):
         await page.wait_for_function(READY_JS, timeout=STEP_TIMEOUT_MS)
 
     async def run(self, page, step: str, action) -> None:
-        """Do action (which triggers a rerun), wait for the run to finish, record its time."""
+        """Do action (which triggers a rerun), wait for the server to finish the run (after any st.rerun) and
+        the page to show it, record the time."""
         try:
-            await page.evaluate(ARM_JS)
+            before = self.watch.finished
             t0 = time.perf_counter()
             await action()
-            await page.wait_for_function("() => window.__ran === true", timeout=STEP_TIMEOUT_MS)
-            await self.ready(page)
-            await page.wait_for_timeout(300)   # a page that calls st.rerun() is idle for a moment between runs
+            await self.watch.after(before)
             await self.ready(page)
         except Exception as exc:
             raise RuntimeError(f"step {step}: {type(exc).__name__}: {str(exc)[:200]}") from exc
-        self.stats["times"].setdefault(step, []).append((time.perf_counter() - t0) * 1000 - 300)
+        self.stats["times"].setdefault(step, []).append((time.perf_counter() - t0) * 1000)
         if await page.get_by_test_id("stException").count():
             raise RuntimeError(f"{step}: exception shown: "
                                f"{(await page.get_by_test_id('stException').first.inner_text())[:300]}")
@@ -58,6 +83,7 @@ class BrowserUser(SimulatedUser):
         context = await self.browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(STEP_TIMEOUT_MS)
         page = await context.new_page()
+        self.watch = RunWatch(page)
         try:
             t0 = time.perf_counter()
             await page.goto(f"{self.url}/?lang=en", wait_until="commit")
