@@ -17,7 +17,8 @@ import numpy as np
 
 from matcher.bench.baselines import percentiles
 from matcher.bench.vectors import perturb, random_unit
-from matcher.search.index import IVF_NPROBE, IVF_TRAIN_PER_LIST, VectorIndex
+from matcher.config import get_settings
+from matcher.search.index import IVF_TRAIN_PER_LIST, VectorIndex
 
 NPROBES = (4, 8, 16, 32, 64, 128, 256)
 TARGET_RECALL = 0.95
@@ -57,7 +58,7 @@ def measure(x: np.ndarray, q: np.ndarray, nprobes=NPROBES, timed: int = 100, nli
     row["sweep"] = _sweep(ivf, q, truth, nprobes, timed, row["flat_p50_ms"])
     ok = [s for s in row["sweep"] if s["recall10"] >= TARGET_RECALL]
     row["best"] = ok[0] if ok else row["sweep"][-1]
-    row["engine"] = next((s for s in row["sweep"] if s["nprobe"] == IVF_NPROBE), None)
+    row["engine"] = next((s for s in row["sweep"] if s["nprobe"] == get_settings().ann_nprobe), None)
     row["bytes_per_vector"] = round(len(faiss.serialize_index(inner)) / n, 1)
     if nlist_scales:   # the fit: other list counts than the engine's sqrt(N), same training rule
         row["nlist_fit"] = []
@@ -99,7 +100,7 @@ def _sweep(ivf: VectorIndex, q: np.ndarray, truth: np.ndarray, nprobes, timed: i
 def ann_bench(sizes: list[int], real: np.ndarray, real_queries: np.ndarray | None, opts: dict) -> dict:
     """Sweep nprobe on real (at the number of real vectors), perturbed and random data of each size."""
     rng = np.random.default_rng(7)
-    out = {"engine_nprobe": IVF_NPROBE, "target_recall": TARGET_RECALL, "kinds": {}}
+    out = {"engine_nprobe": get_settings().ann_nprobe, "target_recall": TARGET_RECALL, "kinds": {}}
     if real_queries is not None and len(real) >= 1000:
         out["kinds"]["real"] = {str(len(real)): measure(real, real_queries, nlist_scales=REAL_NLIST_SCALES)}
     for kind in ("perturbed", "random"):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher.bench.ann import NPROBES
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.bench.fair import interleave, summary
 from matcher.bench.vectors import VectorCache, rss_mb
@@ -70,7 +71,17 @@ def ann_recall(index, vectors: np.ndarray, ids: list[str], queries: np.ndarray, 
     _, truth = flat.search(queries.astype(np.float32), 10)
     del flat
     pos = {rid: i for i, rid in enumerate(ids)}
-    got = [{pos[rid] for rid, _ in hits} for hits in index.search(queries, 10)]
-    recall = float(np.mean([len(g & set(t.tolist())) / 10 for g, t in zip(got, truth)]))
-    return {"ann_recall10": round(recall, 4), "ann_queries": len(queries),
-            "truth_real_share": round(float(np.mean(truth < n_real)), 3)}
+
+    def recall() -> float:
+        got = [{pos[rid] for rid, _ in hits} for hits in index.search(queries, 10)]
+        return round(float(np.mean([len(g & set(t.tolist())) / 10 for g, t in zip(got, truth)])), 4)
+    out = {"ann_recall10": recall(), "ann_queries": len(queries), "ann_nprobe": None,
+           "truth_real_share": round(float(np.mean(truth < n_real)), 3)}
+    if index.approximate:   # the fit at this size: recall@10 per nprobe (the engine's is settings.ann_nprobe)
+        inner = index._index
+        out["ann_nprobe"], out["ann_nlist"], out["ann_recall_by_nprobe"] = inner.nprobe, inner.nlist, {}
+        for nprobe in NPROBES:
+            inner.nprobe = nprobe
+            out["ann_recall_by_nprobe"][str(nprobe)] = recall()
+        inner.nprobe = out["ann_nprobe"]
+    return out

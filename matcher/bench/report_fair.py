@@ -86,4 +86,11 @@ def e2e(doc: dict) -> list[str]:
             f"| {_f(r['hybrid_p50_ms'])} / {_f(r['hybrid_p95_ms'])} | {_f(r['encode_p50_ms'])} | {_f(r['lexical_p50_ms'])} "
             f"| {_f(r['dense_p50_ms'], '{:.2f}')} | {r['ann_recall10']:.3f} ({r['truth_real_share']:.0%}) "
             f"| {_load(r.get('load_avg_after_queries'))} |")
+    fits = [(n, r) for n, r in e["sizes"].items() if r.get("ann_recall_by_nprobe")]
+    if fits:
+        lines += ["", "Dense index recall@10 at this size by nprobe (IVF lists searched; the engine's is "
+                  "settings.ann_nprobe), same queries and exact truth:", ""]
+        for n, r in fits:
+            sweep = ", ".join(f"{p}: {v:.3f}" for p, v in r["ann_recall_by_nprobe"].items())
+            lines.append(f"- N={int(n):,}, nlist {r['ann_nlist']}, engine nprobe {r['ann_nprobe']}: {sweep}")
     return lines
