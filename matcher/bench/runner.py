@@ -175,6 +175,9 @@ def issue13(doc: dict, add) -> None:
         add(13, f"{who}: hybrid p50 <= {E2E_P50_MS:g} ms end to end", f"{r['hybrid_p50_ms']} ms (p95 {r['hybrid_p95_ms']})",
             r["hybrid_p50_ms"] <= E2E_P50_MS)
         add(13, f"{who}: ANN recall@10 >= 0.95, real query encodings", f"{r['ann_recall10']}", r["ann_recall10"] >= 0.95)
+        if int(n) == 100_000:   # the whole engine of one encoder, vectors included
+            add(13, f"{who}: memory <= {MAX_BYTES_PER_RECORD / 1024:g} KB per record (RSS growth of the build / N)",
+                f"{r['rss_bytes_per_record'] / 1024:.2f} KB", r["rss_bytes_per_record"] <= MAX_BYTES_PER_RECORD)
     if (a := section(doc, "ann")[0]) and (real := a["kinds"].get("real")):
         n, r = max(real.items(), key=lambda kv: int(kv[0]))
         if r.get("engine"):
