@@ -338,10 +338,15 @@ def cmd_bench(args) -> int:
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().var_dir / "bench"
     opts = {"queries": args.queries, "baseline_queries": args.baseline_queries, "real_vectors": args.real_vectors,
-            "encode_sample": args.encode_sample, "txtai": not args.no_txtai, "txtai_encode_max": args.real_vectors,
+            "encode_sample": args.encode_sample, "txtai": not args.no_txtai,
             "onnx": not args.no_onnx, "quality": not args.no_quality, "profile": args.profile,
             "ann_sizes": [int(x) for x in args.ann_sizes.split(",") if x.strip()],
-            "encoders": [x.strip() for x in args.encoders.split(",") if x.strip()], "cache_dir": str(cache_dir)}
+            "encoders": [x.strip() for x in args.encoders.split(",") if x.strip()], "cache_dir": str(cache_dir),
+            "rounds": args.rounds, "e2e_sizes": [int(x) for x in args.e2e_sizes.split(",") if x.strip()],
+            "e2e_real": args.e2e_real, "e2e_encoder": args.e2e_encoder}
+    if args.e2e_encoder and args.e2e_encoder not in opts["encoders"]:
+        print(f"--e2e-encoder: {args.e2e_encoder} is not one of --encoders ({args.encoders})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     bad = [b for b in opts["encoders"] if b not in BACKENDS]
     if bad or not opts["encoders"]:
         print(f"--encoders: unknown backend(s) {', '.join(bad) or '(none given)'}; choose from {', '.join(BACKENDS)}",
@@ -461,7 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline-queries", type=int, default=15, help="queries for the slow baseline at N >= 50k")
     p.add_argument("--real-vectors", type=int, default=20_000, help="encode at most this many corpus texts")
     p.add_argument("--encode-sample", type=int, default=256, help="texts used to measure encoding throughput")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of fresh queries, engine and txtai interleaved; each ratio's spread is over them")
     p.add_argument("--ann-sizes", default="", help="sizes for the approximate-index measurement, e.g. 1000000")
+    p.add_argument("--e2e-sizes", default="", help="end-to-end sizes (both channels, real query encoding), e.g. 1000000")
+    p.add_argument("--e2e-real", type=int, default=100_000, help="records with a real encoding in the end-to-end run")
+    p.add_argument("--e2e-encoder", help="encoder of the end-to-end run (default: the default encoder)")
     p.add_argument("--cache-dir", help="where corpus vectors and ONNX exports are kept (default <var_dir>/bench)")
     p.add_argument("--no-txtai", action="store_true", help="skip the txtai baseline")
     p.add_argument("--no-onnx", action="store_true", help="skip the ONNX encoders")

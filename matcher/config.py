@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     strong_score: float = Field(0.6, description="Score from which a suggestion is called a strong match in the enterprise's words.")
     gap_score: float = Field(0.35, description="A record whose best counterpart scores below this is listed as a gap.")
     ann_threshold: int = Field(50_000, description="Dense index size from which an approximate (IVF-Flat) index is used; 0 = always exact.")
+    ann_nprobe: int = Field(16, ge=1, description="IVF lists searched per query in the approximate index (of sqrt(N) lists): more means higher recall and slower dense search; benchmarks/RESULTS.md has recall@10 per value on real encodings.")
     vector_precision: Literal["float16", "float32"] = Field("float16", description="How the dense index stores vectors: float16 halves its memory (nDCG@10 unchanged on every labelled set, benchmarks/RESULTS.md), float32 keeps full precision.")
     learning_min_decisions: int = Field(20, description="Decisions on an industry's pairings needed before learning may move its signal weights.")
     max_upload_mb: int = Field(10, description="Largest accepted import file, in MB.")

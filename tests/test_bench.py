@@ -31,7 +31,8 @@ def test_bench_smoke_json(tmp_path: Path):
     """Two encoders side by side: the real multilingual default (use) and MiniLM (sentence-transformers)."""
     cmd = [sys.executable, "-m", "matcher", "bench", "--sizes", "1000", "--encoders", "use,sentence-transformers",
            "--queries", "5", "--real-vectors", "300", "--encode-sample", "32", "--no-txtai", "--no-onnx",
-           "--no-quality", "--json", "--cache-dir", str(tmp_path / "cache"), "--results", str(tmp_path / "out")]
+           "--no-quality", "--rounds", "2", "--e2e-sizes", "400", "--e2e-real", "300", "--json",
+           "--cache-dir", str(tmp_path / "cache"), "--results", str(tmp_path / "out")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(done.stdout)  # exactly one JSON object on stdout
@@ -54,6 +55,13 @@ def test_bench_smoke_json(tmp_path: Path):
         assert row["add_one_texts_encoded"] == row["add_one_repeats"] and not row["add_one_bm25_rebuilt"]
         # the floor is float32's (4 B per dimension); the default float16 storage needs half of it
         assert row["bytes_floor"] == floor and floor / 2 <= row["bytes_per_vector"] < floor
+        assert row["rounds"] == 2 and len(row["hybrid_round_p50_ms"]) == 2 and len(row["load_avg_per_round"]) == 2
+    # End to end: both channels of the default encoder's engine, the first 300 records with real encodings.
+    e2e = doc["e2e"]["sizes"]["400"]
+    assert doc["e2e"]["encoder"] == "use" and e2e["real_vectors"] == 300 and e2e["perturbed_vectors"] == 100
+    assert 0 < e2e["hybrid_p50_ms"] and e2e["lexical_p50_ms"] > 0 and e2e["dense_p50_ms"] > 0
+    assert e2e["ann_recall10"] == 1.0 and e2e["dense_index"] == "flat"   # flat below the threshold: exact
+    assert e2e["rss_bytes_per_record"] == round(e2e["rss_growth_mb"] * 1024 * 1024 / 400)
     # Each encoder keeps its own vector cache (the same text has a different vector per model).
     assert len(list((tmp_path / "cache").glob("vectors-*.npz"))) == 2
     targets = {t["target"]: t for t in doc["targets"]}
@@ -62,6 +70,21 @@ def test_bench_smoke_json(tmp_path: Path):
     report = (tmp_path / "out" / "RESULTS.md").read_text(encoding="utf-8")
     assert "| 1,000 | use |" in report and "| 1,000 | sentence-transformers |" in report
     assert "## Targets" in report and "## Encoders side by side" in report and "Load average" in report
+    assert "## End to end at large N" in report and "| 400 | 300 / 100 | flat |" in report
+
+
+def test_interleaved_contenders_rotate_and_ratio_spread():
+    """Every contender sees every query of every round, the first-timed one rotating; the ratio is per round."""
+    from matcher.bench.fair import interleave, ratio
+
+    calls = []
+    timed = interleave({"a": lambda q: calls.append(("a", q)), "b": lambda q: calls.append(("b", q))},
+                       [["q1", "q2"], ["q3", "q4"]])
+    assert calls[2:] == [("a", "q1"), ("b", "q1"), ("b", "q2"), ("a", "q2"),
+                         ("b", "q3"), ("a", "q3"), ("a", "q4"), ("b", "q4")]   # after the two warm-ups
+    assert [len(r) for r in timed["ms"]["a"]] == [2, 2] and len(timed["load_avg_per_round"]) == 2
+    r = ratio([[1.0, 1.0], [2.0, 2.0], [1.0, 1.0]], [[3.0, 3.0], [3.0, 3.0], [2.0, 2.0]])
+    assert r["per_round"] == [3.0, 1.5, 2.0] and (r["min"], r["median"], r["max"]) == (1.5, 2.0, 3.0)
 
 
 def test_bench_rejects_unknown_encoder(tmp_path: Path):

@@ -17,13 +17,15 @@ import numpy as np
 
 from matcher.bench.baselines import percentiles
 from matcher.bench.vectors import perturb, random_unit
-from matcher.search.index import IVF_NPROBE, VectorIndex
+from matcher.config import get_settings
+from matcher.search.index import IVF_TRAIN_PER_LIST, VectorIndex
 
 NPROBES = (4, 8, 16, 32, 64, 128, 256)
 TARGET_RECALL = 0.95
 # The switch-over size: flat search costs >= 10% of the 30 ms query budget, and IVF at the engine's
 # nprobe is >= 3x faster with recall@10 >= 0.95. Below it exact search is cheap enough to keep.
 PAYS_FLAT_MS, PAYS_SPEEDUP = 3.0, 3.0
+REAL_NLIST_SCALES = (0.5, 2.0)   # on real encodings the list count is fitted too: sqrt(N) times these
 
 
 def _search_ms(index: VectorIndex, queries: np.ndarray) -> float:
@@ -35,7 +37,7 @@ def _search_ms(index: VectorIndex, queries: np.ndarray) -> float:
     return percentiles(out)[0]
 
 
-def measure(x: np.ndarray, q: np.ndarray, nprobes=NPROBES, timed: int = 100) -> dict:
+def measure(x: np.ndarray, q: np.ndarray, nprobes=NPROBES, timed: int = 100, nlist_scales=()) -> dict:
     """Flat vs IVF (built by VectorIndex's own switch-over) on vectors x and queries q."""
     import faiss
 
@@ -52,7 +54,37 @@ def measure(x: np.ndarray, q: np.ndarray, nprobes=NPROBES, timed: int = 100) -> 
     ivf.upsert(ids[n // 2:], x[n // 2:])           # crosses the threshold: the one-time switch (k-means)
     row["switch_s"] = round(time.perf_counter() - t, 2)
     inner = ivf._index
-    row["nlist"], row["sweep"] = inner.nlist, []
+    row["nlist"] = inner.nlist
+    row["sweep"] = _sweep(ivf, q, truth, nprobes, timed, row["flat_p50_ms"])
+    ok = [s for s in row["sweep"] if s["recall10"] >= TARGET_RECALL]
+    row["best"] = ok[0] if ok else row["sweep"][-1]
+    row["engine"] = next((s for s in row["sweep"] if s["nprobe"] == get_settings().ann_nprobe), None)
+    row["bytes_per_vector"] = round(len(faiss.serialize_index(inner)) / n, 1)
+    if nlist_scales:   # the fit: other list counts than the engine's sqrt(N), same training rule
+        row["nlist_fit"] = []
+        ints, data = ivf._all()
+        for scale in nlist_scales:
+            nlist = max(1, int(inner.nlist * scale))
+            other = ivf._approximate(nlist)
+            rng = np.random.default_rng(0)
+            t = time.perf_counter()
+            other.train(data[rng.choice(len(data), min(len(data), IVF_TRAIN_PER_LIST * nlist), replace=False)])
+            other.add_with_ids(data, ints)
+            build_s = round(time.perf_counter() - t, 2)
+            ivf._index = other
+            sweep = _sweep(ivf, q, truth, nprobes, timed, row["flat_p50_ms"])
+            ok = [s for s in sweep if s["recall10"] >= TARGET_RECALL]
+            row["nlist_fit"].append({"nlist": nlist, "build_s": build_s, "best": ok[0] if ok else sweep[-1],
+                                     "sweep": sweep})
+        ivf._index = inner
+    del ivf
+    return row
+
+
+def _sweep(ivf: VectorIndex, q: np.ndarray, truth: np.ndarray, nprobes, timed: int, flat_ms: float) -> list[dict]:
+    """recall@10 (against flat, all queries) and single-query p50 per nprobe of ivf's current IVF index."""
+
+    inner, out = ivf._index, []
     for nprobe in nprobes:
         if nprobe > inner.nlist:
             break
@@ -60,22 +92,17 @@ def measure(x: np.ndarray, q: np.ndarray, nprobes=NPROBES, timed: int = 100) -> 
         _, got = inner.search(q, 10)
         recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, truth)]))
         p50 = _search_ms(ivf, q[:timed])
-        row["sweep"].append({"nprobe": nprobe, "recall10": round(recall, 4), "p50_ms": round(p50, 3),
-                             "speedup": round(row["flat_p50_ms"] / p50, 1)})
-    ok = [s for s in row["sweep"] if s["recall10"] >= TARGET_RECALL]
-    row["best"] = ok[0] if ok else row["sweep"][-1]
-    row["engine"] = next((s for s in row["sweep"] if s["nprobe"] == IVF_NPROBE), None)
-    row["bytes_per_vector"] = round(len(faiss.serialize_index(inner)) / n, 1)
-    del ivf
-    return row
+        out.append({"nprobe": nprobe, "recall10": round(recall, 4), "p50_ms": round(p50, 3),
+                    "speedup": round(flat_ms / p50, 1)})
+    return out
 
 
 def ann_bench(sizes: list[int], real: np.ndarray, real_queries: np.ndarray | None, opts: dict) -> dict:
     """Sweep nprobe on real (at the number of real vectors), perturbed and random data of each size."""
     rng = np.random.default_rng(7)
-    out = {"engine_nprobe": IVF_NPROBE, "target_recall": TARGET_RECALL, "kinds": {}}
+    out = {"engine_nprobe": get_settings().ann_nprobe, "target_recall": TARGET_RECALL, "kinds": {}}
     if real_queries is not None and len(real) >= 1000:
-        out["kinds"]["real"] = {str(len(real)): measure(real, real_queries)}
+        out["kinds"]["real"] = {str(len(real)): measure(real, real_queries, nlist_scales=REAL_NLIST_SCALES)}
     for kind in ("perturbed", "random"):
         out["kinds"][kind] = {}
         for n in sizes:

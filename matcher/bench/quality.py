@@ -47,17 +47,27 @@ def quality_runs(folder: Path, searchers: dict[str, Callable[[list[str], list[st
     return out
 
 
-def quality_bench(encoder, settings, opts) -> dict:
-    """nDCG@10 on the labelled sets: the engine's hybrid (and dense) against txtai hybrid, same model."""
+def _txtai(encoder, opts, ids: list[str], texts: list[str]) -> TxtaiHybrid:
+    """txtai hybrid on the same model: a sentence-transformers model from its path (txtai encodes), any other
+    backend through txtai's external-vectors hook with the backend's own encode call."""
+    from matcher.bench.encoding import plain_encode
     from matcher.search.encoders import resolve_model_path
 
+    if type(getattr(encoder, "model", None)).__name__ == "SentenceTransformer":
+        return TxtaiHybrid(resolve_model_path(opts["model"]), ids, texts)
+    plain = plain_encode(encoder)
+    encode = plain[1] if plain else encoder.encode
+    return TxtaiHybrid(None, ids, texts, encode(texts), encode)
+
+
+def quality_bench(encoder, settings, opts) -> dict:
+    """nDCG@10 on the labelled sets: the engine's hybrid (and dense) against txtai hybrid, same model."""
     out = {}
     for lang, folder in labelled_sets(opts):
         ours = engine_ndcg(encoder, settings, folder)
         row = {"engine_hybrid_ndcg10": ours["hybrid"], "engine_dense_ndcg10": ours["dense"]}
         if opts.get("txtai") and lang in ("zh", "en"):   # the issue-4 comparison sets
-            path = resolve_model_path(opts["model"])
-            runs = quality_runs(folder, {"txtai": lambda ids, texts: TxtaiHybrid(path, ids, texts).search})
+            runs = quality_runs(folder, {"txtai": lambda ids, texts: _txtai(encoder, opts, ids, texts).search})
             row["txtai_hybrid_ndcg10"] = round(runs["txtai"]["ndcg@10"], 4)
         out[lang] = row
     return out

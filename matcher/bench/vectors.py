@@ -7,6 +7,7 @@ import numpy as np
 
 from matcher.domain.records import content_hash
 
+SAVE_EVERY = 10_000   # texts encoded between two writes of the cache file
 NOISE = 0.75   # per-vector Gaussian noise norm: a perturbed copy has cosine ~0.8 to its source
 
 
@@ -54,19 +55,23 @@ class VectorCache:
         hashes = [content_hash(t) for t in texts]
         n_real = min(real_budget, len(texts))
         todo = [i for i in range(n_real) if hashes[i] not in self.vecs]
-        if todo:
-            fresh = self.encoder.encode([texts[i] for i in todo], batch_size=64, progress=False)
-            self.vecs.update({hashes[i]: v for i, v in zip(todo, fresh)})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp.npz")
-            np.savez(tmp, hashes=np.array(list(self.vecs)), vectors=np.stack(list(self.vecs.values())))
-            tmp.replace(self.path)
+        for start in range(0, len(todo), SAVE_EVERY):   # saved per chunk: an interrupted 100k encode resumes
+            chunk = todo[start:start + SAVE_EVERY]
+            fresh = self.encoder.encode([texts[i] for i in chunk], batch_size=64, progress=False)
+            self.vecs.update({hashes[i]: np.asarray(v, np.float32) for i, v in zip(chunk, fresh)})
+            self._save()
         dim = self.encoder.dim
         out = np.stack([self.vecs[h] for h in hashes[:n_real]]) if n_real else np.zeros((0, dim), np.float32)
         if n_real < len(texts):
             rng = np.random.default_rng(seed)
             out = np.vstack([out, perturb(out[rng.integers(0, n_real, len(texts) - n_real)], rng)])
         return out.astype(np.float32), n_real
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, hashes=np.array(list(self.vecs)), vectors=np.stack(list(self.vecs.values())))
+        tmp.replace(self.path)
 
     def real(self) -> np.ndarray:
         """Every real vector in the cache."""

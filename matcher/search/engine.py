@@ -17,7 +17,7 @@ from sqlalchemy import select
 from matcher.config import Settings
 from matcher.search.encoders import Encoder, safe_name
 from matcher.search.facts import COLUMNS, Link, RecordFacts
-from matcher.search.index import VectorIndex
+from matcher.search.index import IVF_NPROBE, VectorIndex
 from matcher.search.lexical import LexicalIndex
 from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates, same_organisation
 from matcher.domain.records import RecordStatus, Side, content_hash, record_text
@@ -80,11 +80,12 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 class SideIndex:
     """Vector + lexical index of one side's published records, with per-record model coverage."""
 
-    def __init__(self, folder: Path, dim: int, ann_threshold: int | None = None, precision: str = "float32"):
+    def __init__(self, folder: Path, dim: int, ann_threshold: int | None = None, precision: str = "float32",
+                 nprobe: int = IVF_NPROBE):
         self.folder = folder
         with _folder_lock(folder):
             # From ann_threshold vectors on, the dense index is approximate (IVF; see index.py).
-            self.vectors = VectorIndex.load(folder, dim, ann_threshold, precision)
+            self.vectors = VectorIndex.load(folder, dim, ann_threshold, precision, nprobe)
             # An unreadable file is not fatal: it loads empty and sync() re-indexes from the database.
             try:
                 self.lexical = (LexicalIndex.load(folder / "lexical") if (folder / "lexical").exists()
@@ -158,7 +159,7 @@ class Engine:
         with _folder_lock(self.index_root.parent):   # beside the folder: _claim may delete it
             _claim(self.index_root, store.database_id)
         self.sides = {side: SideIndex(self.index_root / side.value, encoder.dim, settings.ann_threshold,
-                                      settings.vector_precision)
+                                      settings.vector_precision, settings.ann_nprobe)
                       for side in Side}
         self.taxonomy = load_taxonomy()
         # per scenario industry, signal parameters learned from decisions (set by the service layer: the

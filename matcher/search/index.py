@@ -50,10 +50,11 @@ class VectorIndex:
     because FAISS indexes are not safe to read while another thread mutates them.
     """
 
-    def __init__(self, dim: int, ann_threshold: int | None = None, precision: str = "float32"):
+    def __init__(self, dim: int, ann_threshold: int | None = None, precision: str = "float32",
+                 nprobe: int = IVF_NPROBE):
         if precision not in PRECISIONS:
             raise ValueError(f"vector precision {precision!r}: expected one of {PRECISIONS}")
-        self.dim, self.ann_threshold, self.precision = dim, ann_threshold, precision
+        self.dim, self.ann_threshold, self.precision, self.nprobe = dim, ann_threshold, precision, nprobe
         self._index: faiss.Index = faiss.IndexIDMap2(self._exact())
         self._trained_at = 0                     # size the IVF was clustered at (0: exact mode)
         self._ids: dict[int, str] = {}          # faiss int id -> record id
@@ -139,7 +140,7 @@ class VectorIndex:
             rng = np.random.default_rng(0)
             index.train(data[rng.choice(len(data), min(len(data), IVF_TRAIN_PER_LIST * nlist), replace=False)])
             index.set_direct_map_type(faiss.DirectMap.Hashtable)   # reconstruct() and remove_ids() by id
-            index.nprobe = IVF_NPROBE
+            index.nprobe = self.nprobe
             self._trained_at = len(ints)
         else:
             index, self._trained_at = faiss.IndexIDMap2(self._exact()), 0
@@ -206,12 +207,12 @@ class VectorIndex:
 
     @classmethod
     def load(cls, folder: Path, dim: int, ann_threshold: int | None = None,
-             precision: str = "float32") -> "VectorIndex":
+             precision: str = "float32", nprobe: int = IVF_NPROBE) -> "VectorIndex":
         """Load a saved index; an unreadable or mismatched one comes back empty (the caller re-indexes).
 
         The mode and precision follow the arguments, not the file: a flat file past the threshold comes back
         as IVF, and a file of the other precision is converted (its vectors are kept, not re-encoded)."""
-        index = cls(dim, ann_threshold, precision)
+        index = cls(dim, ann_threshold, precision, nprobe)
         try:
             meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
             loaded = faiss.read_index(str(folder / "vectors.faiss"))
@@ -220,7 +221,7 @@ class VectorIndex:
         if meta.get("dim") != dim or loaded.d != dim or loaded.ntotal != len(meta["hashes"]):
             return index
         if isinstance(loaded, faiss.IndexIVF):
-            loaded.nprobe = IVF_NPROBE
+            loaded.nprobe = nprobe
             index._trained_at = int(meta.get("trained_at") or loaded.ntotal or 1)
         elif not isinstance(loaded, faiss.IndexIDMap2):
             loaded = faiss.IndexIDMap2(loaded)
