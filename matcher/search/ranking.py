@@ -247,8 +247,12 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     filters = filters or Filters()
     scored = []
     gates: dict[int, tuple[list[str], dict[str, float], float]] = {}
+    params_of: dict[str | None, dict[str, float]] = {}   # per scenario industry: a few per query, ~150 candidates
     for i, cand in enumerate(candidates):
-        params = signals.params_for(scenario_industry(query, cand, query_side), learned)
+        industry = scenario_industry(query, cand, query_side)
+        if industry not in params_of:
+            params_of[industry] = signals.params_for(industry, learned)
+        params = params_of[industry]
         sig = structured_signals(query, cand, query_side, params)
         score = signals.combine(float(text[i]), sig, params)
         if broken := broken_requirements(query, cand, query_side, sig, params):   # learned gates (cold start: none)

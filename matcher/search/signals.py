@@ -31,6 +31,7 @@ def _region_aliases(path: Path = DATA_DIR / "regions.csv") -> tuple[tuple[str, s
     return tuple(sorted(rows, key=lambda r: -len(r[0])))  # longest alias first
 
 
+@lru_cache(maxsize=65536)   # a region is parsed once, not for each candidate of each query (Place is frozen)
 def place_of(region: str | None) -> Place:
     """Normalise free-text regions ('常州市武进区', 'Wujin, Changzhou') to district and city."""
     if not region:
