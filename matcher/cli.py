@@ -332,7 +332,7 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from matcher.bench import carry_over, render, run
+    from matcher.bench import OTHER_SECTIONS, carry_over, render, run
     from matcher.search.encoders import BACKENDS
 
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -358,8 +358,11 @@ def cmd_bench(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         carry_over(doc, out / "results.json")
         (out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (out / "RESULTS.md").write_text(render(doc, "python -m matcher bench " + " ".join(sys.argv[2:])),
-                                        encoding="utf-8")
+        results_md = out / "RESULTS.md"
+        # The other benchmarks' sections (below the marker) are not this run's to replace.
+        kept = results_md.read_text(encoding="utf-8").partition(OTHER_SECTIONS)[2] if results_md.exists() else ""
+        results_md.write_text(render(doc, "python -m matcher bench " + " ".join(sys.argv[2:]))
+                              + (f"\n{OTHER_SECTIONS}{kept}" if kept else ""), encoding="utf-8")
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:

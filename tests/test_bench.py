@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from matcher.bench import OTHER_SECTIONS
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.domain.records import Side, record_text, validate_record
 
@@ -33,6 +34,8 @@ def test_bench_smoke_json(tmp_path: Path):
            "--queries", "5", "--real-vectors", "300", "--encode-sample", "32", "--no-txtai", "--no-onnx",
            "--no-quality", "--rounds", "2", "--e2e-sizes", "400", "--e2e-real", "300", "--json",
            "--cache-dir", str(tmp_path / "cache"), "--results", str(tmp_path / "out")]
+    (tmp_path / "out").mkdir()   # a results file with another benchmark's section, which the run must keep
+    (tmp_path / "out" / "RESULTS.md").write_text(f"# old run\n\n{OTHER_SECTIONS}## Web load\n\nkept\n", encoding="utf-8")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(done.stdout)  # exactly one JSON object on stdout
@@ -71,6 +74,7 @@ def test_bench_smoke_json(tmp_path: Path):
     assert "| 1,000 | use |" in report and "| 1,000 | sentence-transformers |" in report
     assert "## Targets" in report and "## Encoders side by side" in report and "Load average" in report
     assert "## End to end at large N" in report and "| 400 | 300 / 100 | flat |" in report
+    assert "# old run" not in report and report.endswith(f"{OTHER_SECTIONS}## Web load\n\nkept\n")
 
 
 def test_interleaved_contenders_rotate_and_ratio_spread():

@@ -18,7 +18,7 @@ import os
 # to every contender alike; RESULTS.md records the setting. Set OMP_WAIT_POLICY yourself to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from matcher.bench.report import render  # noqa: E402
+from matcher.bench.report import OTHER_SECTIONS, render  # noqa: E402
 from matcher.bench.runner import carry_over, run  # noqa: E402
 
-__all__ = ["carry_over", "render", "run"]
+__all__ = ["OTHER_SECTIONS", "carry_over", "render", "run"]

@@ -1,6 +1,9 @@
 """Render benchmarks/RESULTS.md from the benchmark's JSON document (no measuring here)."""
 from __future__ import annotations
 
+# RESULTS.md: what follows this line was written by the other benchmarks (benchmarks/*.py); a bench run keeps it.
+OTHER_SECTIONS = "<!-- Sections below: written by the other benchmarks (benchmarks/*.py); `python -m matcher bench` keeps them. -->\n"
+
 from matcher.bench.runner import section
 
 
