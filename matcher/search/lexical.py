@@ -101,10 +101,27 @@ def _term_index(taxonomy) -> list[tuple[str, frozenset[str]]]:
     return cached
 
 
+def _terms_touching(taxonomy, tokens: set[str]) -> list[tuple[str, frozenset[str]]]:
+    """The entries of _term_index that share a token with tokens, in _term_index order (a lookup per token
+    instead of a pass over every synonym term; the token -> entries map is cached on the taxonomy too)."""
+    index = _term_index(taxonomy)
+    by_token = getattr(taxonomy, "_lexical_terms_by_token", None)
+    if by_token is None:
+        by_token = {}
+        for pos, (_term, toks) in enumerate(index):
+            for tok in toks:
+                by_token.setdefault(tok, []).append(pos)
+        try:
+            taxonomy._lexical_terms_by_token = by_token
+        except AttributeError:
+            pass
+    return [index[pos] for pos in sorted({pos for tok in tokens for pos in by_token.get(tok, ())})]
+
+
 def synonym_terms_in(tokens: Sequence[str], taxonomy) -> list[str]:
     """Taxonomy synonym terms whose tokens all occur in tokens (bag containment, so word order is ignored)."""
     have = set(tokens)
-    return [term for term, toks in _term_index(taxonomy) if toks <= have]
+    return [term for term, toks in _terms_touching(taxonomy, have) if toks <= have]
 
 
 def expand(tokens: Sequence[str], taxonomy) -> list[str]:
@@ -353,9 +370,8 @@ class LexicalIndex:
         out = [t for t in display_terms(toks) if t in doc and is_evidence(t)]
         if self.taxonomy is not None and extra:
             # Show a synonym as the whole term the document uses ("machine vision"), not its pieces.
-            extra_set = set(extra)
-            for term, term_toks in _term_index(self.taxonomy):
-                if term_toks <= doc and term_toks & extra_set and term not in out:
+            for term, term_toks in _terms_touching(self.taxonomy, set(extra)):
+                if term_toks <= doc and term not in out:
                     out.append(term)
         return out
 
