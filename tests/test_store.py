@@ -51,6 +51,18 @@ def test_existing_id_refuses_whole_batch(store):
     assert store.count(Side.SUPPLY) == 1       # O-2 was not saved either
 
 
+def test_id_checks_of_any_batch_size_run_in_bounded_in_lists(store, monkeypatch):
+    """SQLite refuses IN lists past its parameter limit (a 1M-row bench import failed so): ids go in slices."""
+    from matcher.storage import store as store_module
+
+    monkeypatch.setattr(store_module, "IN_LIST_MAX", 3)
+    store.add_records(Side.SUPPLY, [_rec(id=f"O-{i}") for i in range(7)])
+    with pytest.raises(RecordValidationError) as exc:
+        store.add_records(Side.SUPPLY, [_rec(id=f"O-{i}") for i in range(10, 16)] + [_rec(id="O-6")])
+    assert [e.row for e in exc.value.errors] == [8]   # the taken id in the last slice is found
+    assert store.count(Side.SUPPLY) == 7
+
+
 def test_audit_log_is_append_only(store):
     store.add_records(Side.SUPPLY, [_rec()])
     with pytest.raises(Exception, match="append-only"):

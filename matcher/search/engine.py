@@ -21,7 +21,7 @@ from matcher.search.index import IVF_NPROBE, VectorIndex
 from matcher.search.lexical import LexicalIndex
 from matcher.search.ranking import Filters, Lift, Suggestion, rank_candidates, same_organisation
 from matcher.domain.records import RecordStatus, Side, content_hash, record_text
-from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
+from matcher.storage.store import ROW_FOR_SIDE, Store, chunked, row_to_dict
 from matcher.domain.taxonomy import load_taxonomy
 
 try:
@@ -220,9 +220,10 @@ class Engine:
 
     def _index(self, side: Side, record_ids: list[str], progress: bool = False) -> None:
         index = self.sides[side]
+        row_cls = ROW_FOR_SIDE[side]
         with self.store.read() as s:
-            rows = [row_to_dict(r) for r in s.scalars(select(ROW_FOR_SIDE[side])
-                                                      .where(ROW_FOR_SIDE[side].id.in_(record_ids)))]
+            rows = [row_to_dict(r) for part in chunked(record_ids)
+                    for r in s.scalars(select(row_cls).where(row_cls.id.in_(part)))]
         texts = [record_text(r) for r in rows]
         ids = [r["id"] for r in rows]
         vectors = self.embed(texts, progress=progress)

@@ -146,7 +146,8 @@ class Store:
         backlog in that transaction (see PairingBacklog)."""
         row_cls, ids = ROW_FOR_SIDE[side], [r.id for r in records if r.id]
         with self.write() as s:
-            taken = set(s.scalars(select(row_cls.id).where(row_cls.id.in_(ids)))) if ids else set()
+            taken = {rid for part in chunked(ids)
+                     for rid in s.scalars(select(row_cls.id).where(row_cls.id.in_(part)))}
             if taken:
                 raise RecordValidationError([
                     FieldError("id", f"id {r.id} already exists", f"编号 {r.id} 已存在",
@@ -294,6 +295,16 @@ class Store:
     def integrity_check(self) -> str:
         with self.read() as s:
             return s.execute(text("PRAGMA integrity_check")).scalar() if self.is_sqlite else "ok"
+
+
+IN_LIST_MAX = 10_000   # ids per IN (...) list: SQLite refuses more than 32,766 parameters (250,000 in some builds)
+
+
+def chunked(ids: list[str], size: int | None = None) -> Iterator[list[str]]:
+    """ids in slices of at most size (IN_LIST_MAX), for IN lists of any length (a 1M-row import, a first sync)."""
+    size = size or IN_LIST_MAX
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def row_to_dict(row) -> dict[str, Any]:
