@@ -244,9 +244,8 @@ class Engine:
                 rows = [m for m in s.execute(select(*cols).where(table.c.status == RecordStatus.PUBLISHED))
                         .mappings() if m["id"] in wanted]
             else:
-                rows = [m for chunk in range(0, len(record_ids), 500)
-                        for m in s.execute(select(*cols).where(table.c.id.in_(record_ids[chunk:chunk + 500])))
-                        .mappings()]
+                rows = [m for part in chunked(record_ids, 500)
+                        for m in s.execute(select(*cols).where(table.c.id.in_(part))).mappings()]
         links = self._links(side, [r["id"] for r in rows])
         with self.sides[side].lock:
             self.sides[side].facts.put(rows, links)

@@ -190,9 +190,9 @@ class Store:
 
     def done_backlog(self, side: Side, record_ids: list[str]) -> None:
         with self.write() as s:
-            for chunk in range(0, len(record_ids), 500):
+            for part in chunked(record_ids, 500):
                 s.query(PairingBacklog).filter(PairingBacklog.side == str(side), PairingBacklog.record_id.in_(
-                    record_ids[chunk:chunk + 500])).delete(synchronize_session=False)
+                    part)).delete(synchronize_session=False)
 
     def update_record(self, side: Side, record_id: str, record, actor: str) -> None:
         """Replace a record's content; an edited published record goes back to moderation if the actor wants."""
@@ -266,8 +266,7 @@ class Store:
     def get_embeddings(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         with self.read() as s:
-            for chunk in range(0, len(hashes), 500):
-                part = hashes[chunk:chunk + 500]
+            for part in chunked(hashes, 500):
                 for e in s.scalars(select(Embedding).where(Embedding.model == model,
                                                            Embedding.content_hash.in_(part))):
                     out[e.content_hash] = np.frombuffer(e.vector, dtype=np.float32)
@@ -280,8 +279,8 @@ class Store:
                      vector=np.asarray(vec, dtype=np.float32).tobytes()) for h, vec in vectors.items()]
         insert = sqlite_insert if self.is_sqlite else pg_insert
         with self.write() as s:
-            for chunk in range(0, len(rows), 500):
-                s.execute(insert(Embedding).on_conflict_do_nothing(), rows[chunk:chunk + 500])
+            for part in chunked(rows, 500):
+                s.execute(insert(Embedding).on_conflict_do_nothing(), part)
 
     # --- maintenance -------------------------------------------------------------------------
 
@@ -300,11 +299,11 @@ class Store:
 IN_LIST_MAX = 10_000   # ids per IN (...) list: SQLite refuses more than 32,766 parameters (250,000 in some builds)
 
 
-def chunked(ids: list[str], size: int | None = None) -> Iterator[list[str]]:
-    """ids in slices of at most size (IN_LIST_MAX), for IN lists of any length (a 1M-row import, a first sync)."""
+def chunked(items: list[T], size: int | None = None) -> Iterator[list[T]]:
+    """items in slices of at most size (IN_LIST_MAX), for IN lists or batches of any length (a 1M-row import)."""
     size = size or IN_LIST_MAX
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def row_to_dict(row) -> dict[str, Any]:

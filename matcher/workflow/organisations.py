@@ -8,7 +8,7 @@ from sqlalchemy import select
 from matcher.domain.organisations import OrganisationIn, TagStatus, normalise_name, validate_organisation
 from matcher.domain.records import FieldError, RecordValidationError, Side
 from matcher.storage.schema import Meta, OrganisationRow, OrganisationTagRow, RecordOrganisation, utcnow
-from matcher.storage.store import ROW_FOR_SIDE, Store, row_to_dict
+from matcher.storage.store import ROW_FOR_SIDE, Store, chunked, row_to_dict
 from matcher.workflow.review import ReviewError
 
 TAG_SIGNAL_KEY = "ranking_tag_signal"   # meta row: "off" when officials switched the tag signal off
@@ -242,8 +242,7 @@ def record_links(store: Store, side: Side, record_ids: list[str]) -> dict:
 
     out: dict = {}
     with store.read() as s:
-        for chunk in range(0, len(record_ids), 500):
-            part = record_ids[chunk:chunk + 500]
+        for part in chunked(record_ids, 500):
             orgs = dict(s.execute(select(RecordOrganisation.record_id, RecordOrganisation.organisation_id).where(
                 RecordOrganisation.side == side.value, RecordOrganisation.record_id.in_(part))).all())
             tags: dict[int, list[tuple[str, str, int]]] = {}
