@@ -62,3 +62,31 @@ def test_reason_says_shared_wording_when_the_model_cannot_read_the_text():
     assert "model" not in out[0].reasons[0].en and "模型" not in out[0].reasons[0].zh
     readable = _rank([0.9, 0.3, 0.35], [8.0, 1.0, 1.0])
     assert readable[0].channels["dense_weight"] > 0 and "meaning" in readable[0].reasons[0].en
+
+
+def test_stopping_early_gives_exactly_the_full_passs_top_k():
+    """rank_candidates stops once a candidate's best possible score is below the k-th best final score; with k
+    = every candidate it never stops, so its first 10 are the full pass's. Random candidates with industries,
+    regions, maturities, indicators (unmet ones lower a score), lifts, learned gates, ties and filters."""
+    from matcher.search.ranking import Lift
+
+    rng = np.random.default_rng(7)
+    industries, regions = ["photovoltaics", "carbon_materials", "batteries_storage", None], ["武进区", "新北区", "苏州", None]
+    maturities = ["lab", "pilot", "small_batch", "mass_production", None]
+    learned = {"photovoltaics": {"maturity_gate": 0.6, "maturity_floor": 2.0, "industry": 0.3, "region_gate": 0.7}}
+    for trial in range(40):
+        n = int(rng.integers(15, 60))
+        cands = [{"id": f"O-{i:03d}", "industry": industries[rng.integers(4)], "region": regions[rng.integers(4)],
+                  "maturity": maturities[rng.integers(5)], "title": "graphene film",
+                  "description": "thermal conductivity 1500 W/mK" if i % 3 else "thermal conductivity 300 W/mK"}
+                 for i in range(n)]
+        query = {**QUERY, "indicators": "thermal conductivity >= 1000 W/mK" if trial % 2 else None}
+        dense = np.round(rng.uniform(0.2, 0.9, n), 2 if trial % 4 == 0 else 6)   # rounded: many exact ties
+        lexical = np.round(rng.uniform(0, 6, n), 1 if trial % 4 == 0 else 6)
+        lifts = {c["id"]: [Lift("tag", float(rng.uniform(0, 0.2)), "t", "t")] for c in cands[::5]}
+        filters = Filters(min_score=0.1) if trial % 5 == 0 else None
+        args = (query, Side.DEMAND, cands, dense, lexical, 1.0, np.ones(n), lambda i: [])
+        kw = {"filters": filters, "lifts": lifts if trial % 2 else None, "learned": learned if trial % 3 else None}
+        top = rank_candidates(*args, k=10, **kw)
+        full = rank_candidates(*args, k=n, **kw)
+        assert top == full[:10], trial

@@ -7,7 +7,8 @@ the same locked step that updates the vectors (create, edit, status change, chan
 that leaves the indexes (withdrawn, rejected, expired) leaves here too.
 
 Memory: columns, not an object per record. The four text fields are one zlib-compressed UTF-8 blob per record
-(about 0.7 of the UTF-8 size on the demo data; decompressing ~150 candidates takes well under a millisecond);
+(about 0.7 of the UTF-8 size on the demo data), decompressed only when read: `records()` returns FactRecord
+mappings, and ranking reads the texts of the few candidates it checks and explains, not of all ~150;
 the short repeated values (organisation, industry, region, maturity, language) are codes into a table holding
 each distinct value once; numbers sit in typed arrays. A dropped record's slot is reused by the next one.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,6 +29,7 @@ TEXT_FIELDS = ("title", "description", "keywords", "indicators")
 SHARED_FIELDS = ("organization", "industry", "region", "maturity", "required_maturity", "language")
 # Every column the facts need from a record row (the engine selects just these).
 COLUMNS = ("id", "version", "owner_id", "industry_inferred", *SHARED_FIELDS, *TEXT_FIELDS)
+_PUBLISHED = str(RecordStatus.PUBLISHED)
 _SEP = "\x1f"   # unit separator: never in validated text (control characters are refused by the records model)
 
 
@@ -39,6 +41,45 @@ class Link(NamedTuple):
 
 
 NO_LINK = Link(None, ())
+
+
+class FactRecord(Mapping):
+    """One record's facts as a read-only mapping (the keys and values of its database row, published). The
+    short fields are ready; the four texts are decompressed on their first read."""
+
+    __slots__ = ("_fields", "_blob")
+
+    def __init__(self, fields: dict[str, Any], blob: bytes):
+        self._fields, self._blob = fields, blob
+
+    def _texts(self) -> dict[str, Any]:
+        if self._blob is not None:   # racing readers decode the same bytes to the same values
+            title, description, keywords, indicators = zlib.decompress(self._blob).decode("utf-8").split(_SEP)
+            self._fields.update(title=title, description=description, keywords=keywords or None,
+                                indicators=indicators or None)
+            self._blob = None
+        return self._fields
+
+    def __getitem__(self, key: str) -> Any:
+        return (self._texts() if key in _TEXT_SET else self._fields)[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return (self._texts() if key in _TEXT_SET else self._fields).get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._fields or (self._blob is not None and key in _TEXT_SET)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts())
+
+    def __len__(self) -> int:
+        return len(self._texts())
+
+    def __repr__(self) -> str:
+        return f"FactRecord({self._texts()!r})"
+
+
+_TEXT_SET = frozenset(TEXT_FIELDS)
 
 
 class RecordFacts:
@@ -117,7 +158,7 @@ class RecordFacts:
                 self._free.append(slot)
                 self._tagged.pop(rid, None)
 
-    def records(self, record_ids: Iterable[str]) -> list[dict]:
+    def records(self, record_ids: Iterable[str]) -> list[FactRecord]:
         """The records as ranking reads them (the same keys and values as their database rows; published),
         in the given order; ids without facts are left out."""
         out, values = [], self._values
@@ -125,15 +166,12 @@ class RecordFacts:
             slot = self._slot.get(rid)
             if slot is None:
                 continue
-            title, description, keywords, indicators = zlib.decompress(self._text[slot]).decode("utf-8").split(_SEP)
             owner = self._owner[slot]
-            record = {"id": rid, "status": str(RecordStatus.PUBLISHED), "owner_id": None if owner < 0 else owner,
-                      "industry_inferred": bool(self._inferred[slot]),
-                      "title": title, "description": description, "keywords": keywords or None,
-                      "indicators": indicators or None}
+            fields = {"id": rid, "status": _PUBLISHED, "owner_id": None if owner < 0 else owner,
+                      "industry_inferred": bool(self._inferred[slot])}
             for k in SHARED_FIELDS:
-                record[k] = values[self._codes[k][slot]]
-            out.append(record)
+                fields[k] = values[self._codes[k][slot]]
+            out.append(FactRecord(fields, self._text[slot]))
         return out
 
     def tagged(self) -> dict[str, tuple[tuple[str, str, int], ...]]:

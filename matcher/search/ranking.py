@@ -4,6 +4,7 @@ Pure functions over arrays and record dicts: testable without a model or a datab
 """
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,8 @@ class Lift:
 
 # The sum of all lifts on one candidate never exceeds this (each source has its own smaller cap).
 MAX_TOTAL_LIFT = 0.15
+# Final scores are rounded to 6 decimals: a bound this far below the k-th best can still not tie with it.
+SCORE_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -245,25 +248,6 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
                        floor=cal.coverage_floor, dense_floor=cal.cosine_floor, full=cal.coverage_full)
     lex_norm = fusion.normalise_lexical(lexical, lexical_ref)
     filters = filters or Filters()
-    scored = []
-    gates: dict[int, tuple[list[str], dict[str, float], float]] = {}
-    params_of: dict[str | None, dict[str, float]] = {}   # per scenario industry: a few per query, ~150 candidates
-    for i, cand in enumerate(candidates):
-        industry = scenario_industry(query, cand, query_side)
-        if industry not in params_of:
-            params_of[industry] = signals.params_for(industry, learned)
-        params = params_of[industry]
-        sig = structured_signals(query, cand, query_side, params)
-        score = signals.combine(float(text[i]), sig, params)
-        if broken := broken_requirements(query, cand, query_side, sig, params):   # learned gates (cold start: none)
-            gates[i] = (broken, params, signals.gate(broken, params))
-            sig = {**sig, "gate": round(gates[i][2], 4)}
-            score *= gates[i][2]
-        if lifts and (mine := lifts.get(cand["id"])):
-            sig = {**sig, "lift": round(min(MAX_TOTAL_LIFT, sum(x.amount for x in mine)), 4)}
-            score = min(1.0, score * (1.0 + sig["lift"]))
-        if filters.keep(cand, score):
-            scored.append((score, i, sig))
     # Ties (common when only words count) go to the stronger word evidence, then to the dense evidence as
     # far as the model can read the pair (none for Chinese with the default model), then a stable id.
     weight = np.broadcast_to(fusion.dense_weight(query_coverage, doc_coverage, w_max, cal.coverage_floor,
@@ -271,16 +255,48 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     readable_dense = weight * np.asarray(dense)
     order = lambda t: (-t[0], -float(lexical[t[1]]), -float(readable_dense[t[1]]),  # noqa: E731
                        candidates[t[1]]["id"])
-    scored.sort(key=order)
-    # Indicator checks lower a score (never raise it), so walking down the pre-check order we can stop once
-    # the next candidate's score is below the k-th best checked score: nothing further can reach the top k.
+    params_of: dict[str | None, dict[str, float]] = {}   # per scenario industry: a few per query, ~150 candidates
+    industries = [scenario_industry(query, cand, query_side) for cand in candidates]
+    for industry in set(industries):
+        params_of[industry] = signals.params_for(industry, learned)
+    lift_of = {rid: round(min(MAX_TOTAL_LIFT, sum(x.amount for x in mine)), 4)
+               for rid, mine in (lifts or {}).items() if mine}
+    # The most a candidate can score: its text score under its industry fit (one comparison), the most
+    # favourable region and maturity fits, and its lifts (gates and indicator checks only lower a score).
+    # Walking down this bound, we stop once it falls below the k-th best final score: nothing further can
+    # reach the top k, so only some of ~150 candidates get their signals, gates and indicator checks
+    # computed, and the top k is exactly the full pass's.
+    q_industry = stated_industry(query)
+    bound = np.minimum(1.0, np.asarray(text) * np.array([
+        signals.factor({**signals.BEST, "industry": signals.industry_fit(q_industry, stated_industry(c))},
+                       params_of[ind]) * (1.0 + lift_of.get(c["id"], 0.0))
+        for ind, c in zip(industries, candidates)]))
+    gates: dict[int, tuple[list[str], dict[str, float], float]] = {}
     checked: list[tuple[float, int, dict, list[dict]]] = []
-    for score, i, sig in scored:
-        if len(checked) >= k and score < sorted(c[0] for c in checked)[-k]:
+    kth: list[float] = []   # min-heap of the k best final scores so far
+    for i in np.argsort(-bound, kind="stable").tolist():
+        if len(kth) >= k and bound[i] + SCORE_SLACK < kth[0]:
             break
-        checks = indicator_checks(query, candidates[i], query_side)
+        cand, params = candidates[i], params_of[industries[i]]
+        sig = structured_signals(query, cand, query_side, params)
+        score = signals.combine(float(text[i]), sig, params)
+        if broken := broken_requirements(query, cand, query_side, sig, params):   # learned gates (cold start: none)
+            gates[i] = (broken, params, signals.gate(broken, params))
+            sig = {**sig, "gate": round(gates[i][2], 4)}
+            score *= gates[i][2]
+        if cand["id"] in lift_of:
+            sig = {**sig, "lift": lift_of[cand["id"]]}
+            score = min(1.0, score * (1.0 + sig["lift"]))
+        if not filters.keep(cand, score) or (len(kth) >= k and score + SCORE_SLACK < kth[0]):
+            continue
+        checks = indicator_checks(query, cand, query_side)
         unmet = sum(c["status"] == UNMET for c in checks)
-        checked.append((round(score * signals.indicator_factor(unmet), 6), i, sig, checks))
+        final = round(score * signals.indicator_factor(unmet), 6)
+        checked.append((final, i, sig, checks))
+        if len(kth) < k:
+            heapq.heappush(kth, final)
+        elif final > kth[0]:
+            heapq.heapreplace(kth, final)
     checked.sort(key=lambda t: order(t[:2]))
     terms_of = matched_terms if callable(matched_terms) else matched_terms.__getitem__
     out = []

@@ -69,6 +69,9 @@ def maturity_fit(offered: str | None, required: str | None, step: float = 0.4) -
     return 1.0 if have >= need else max(0.0, 1.0 - step * (need - have))
 
 
+BEST = {"industry": 1.0, "region": 1.0, "maturity": 1.0}   # every signal at its most favourable
+
+
 def factor(signals: dict[str, float], weights: dict[str, float]) -> float:
     """The multiplier structured signals apply to a text score: 1 ± at most sum(weights)/2."""
     return 1.0 + sum(weights[k] * (signals[k] - NEUTRAL) for k in weights if k in signals)
