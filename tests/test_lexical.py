@@ -141,17 +141,29 @@ def test_removed_and_replaced_records_are_masked_until_rebuild():
     assert sorted(ix.ids) == ["b", "c"]
 
 
-def test_each_token_string_is_held_once_per_index(tmp_path):
-    """Before: every record kept a list of fresh token strings (6.1 KB per composed record, 73 tokens);
-    now tuples of one shared string per distinct token (0.7 KB), also after a save and load."""
+def test_records_hold_token_ids_into_one_vocabulary(tmp_path):
+    """Before: lists of fresh token strings (6.1 KB per composed record, 73 tokens), then tuples of shared
+    strings (0.65 KB); now arrays of 2-byte token ids into one vocabulary, also after a save and load, and
+    the same tokens come back out."""
     index = LexicalIndex(taxonomy=None, use_taxonomy=False)
     index.build(["a", "b"], ["机器视觉检测焊缝 weld seam", "焊缝机器视觉 weld inspection"])
-    shared = [t for t in index._docs["a"] if t in index._docs["b"]]
-    assert {"weld", "焊缝"} <= set(shared)
-    for token in shared:
-        assert index._docs["a"][index._docs["a"].index(token)] is index._docs["b"][index._docs["b"].index(token)]
+    a, b = index._docs["a"], index._docs["b"]
+    assert a.typecode == "H" and a.itemsize == 2
+    assert index.tokens_of("a") == tokenize("机器视觉检测焊缝 weld seam") and index.tokens_of("zz") is None
+    assert {"weld", "焊缝"} <= set(index.tokens_of("a")) & set(index.tokens_of("b"))
+    assert set(a) & set(b) == {index._vocab[t] for t in set(index.tokens_of("a")) & set(index.tokens_of("b"))}
     index.save(tmp_path)
     loaded = LexicalIndex.load(tmp_path)
-    a, b = loaded._docs["a"], loaded._docs["b"]
-    assert isinstance(a, tuple) and a[a.index("weld")] is b[b.index("weld")]
+    assert loaded.tokens_of("b") == index.tokens_of("b") and loaded._docs["a"].typecode == "H"
     assert loaded.top("weld seam", 1)[0][0] == "a"
+    assert loaded.nbytes() > 0
+
+
+def test_token_ids_widen_past_65536_tokens():
+    """A record whose tokens include an id beyond 2 bytes is held as 4-byte ids; older records stay as they are."""
+    index = LexicalIndex(taxonomy=None, use_taxonomy=False)
+    index.build(["big", "small"], [" ".join(f"w{i}" for i in range(66_000)), "seam weld"])
+    assert index._docs["small"].typecode == "I"   # its ids came after 66,000 others
+    index.add(["late"], ["w65999 zebra"])
+    assert index._docs["late"].typecode == "I" and index.tokens_of("late") == ["w65999", "zebra"]
+    assert index.top("zebra", 1)[0][0] == "late" and index.top("seam", 1)[0][0] == "small"

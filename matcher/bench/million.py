@@ -40,6 +40,7 @@ def end_to_end(n: int, encoder, cache: VectorCache, opts: dict) -> dict:
         row["compose_s"] = compose_s
         row["build_s"] = round(row["ingest_store_s"] + row["ingest_index_s"], 1)
         row["rss_bytes_per_record"] = round(row["rss_growth_mb"] * 1024 * 1024 / n)
+        row["rss_engine_bytes_per_record"] = round(row["rss_engine_mb"] * 1024 * 1024 / n)
         engine.encoder = encoder   # queries are encoded for real from here on
         side = engine.sides[Side.SUPPLY]
         qvecs = {q: encoder.encode([q]) for q in ["warm-up 预热 dense", *queries]}

@@ -94,8 +94,8 @@ def _sizes(doc: dict) -> list[str]:
               "## Ingest, add one record, memory", "",
               "| N | encoder | store s | index s (vectors precomputed) | encode s (N / batch rate) | add one ms: median "
               "(store + refresh); max | texts encoded by the add | BM25 rebuilt by the add | first query after add ms "
-              "| periodic save ms | bytes/vector (floor) | RSS growth MB (this engine) |",
-              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| periodic save ms | bytes/vector (floor) | held by the engine B/record | RSS growth MB (this engine) |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     first = {}
     for n, rows in sizes.items():
         for b, r in rows.items():
@@ -105,7 +105,8 @@ def _sizes(doc: dict) -> list[str]:
                 f"| {_f(r['add_one_ms'])} ({_f(r['add_one_store_ms'])} + {_f(r['add_one_refresh_ms'])}); {_f(r.get('add_one_max_ms'))} "
                 f"| {r.get('add_one_texts_encoded', '–')} | {'yes' if r.get('add_one_bm25_rebuilt') else 'no'} "
                 f"| {_f(r['first_query_after_add_ms'])} | {_f(r.get('periodic_save_ms'))} "
-                f"| {_f(r['bytes_per_vector'], '{:,.0f}')} ({r['bytes_floor']}) | {_f(r.get('rss_growth_mb'), '{:+,.0f}')} |")
+                f"| {_f(r['bytes_per_vector'], '{:,.0f}')} ({r['bytes_floor']}) | {_f(r.get('engine_bytes_per_record'), '{:,}')} "
+                f"| {_f(r.get('rss_growth_mb'), '{:+,.0f}')} |")
     rss = "; ".join(f"N={int(n):,}: {_f(next(iter(rows.values())).get('rss_mb_all_engines'), '{:,.0f}')} MB"
                     for n, rows in sizes.items())
     lines += ["", f"Process RSS with every encoder's engine of that size alive: {rss}.", "",

@@ -2,11 +2,8 @@
 on real encodings, and the end-to-end run at a large N. Rendering only: the figures come from the run's JSON."""
 from __future__ import annotations
 
+from matcher.bench.report import _f
 from matcher.bench.runner import section
-
-
-def _f(v, fmt="{:,.1f}") -> str:
-    return "–" if v is None else fmt.format(v) if isinstance(v, (int, float)) else str(v)
 
 
 def _load(xs) -> str:
@@ -72,17 +69,22 @@ def e2e(doc: dict) -> list[str]:
              "the rest are perturbed real embeddings (a real encoding of another composed text plus Gaussian noise, "
              "cosine ~0.8), labelled by the real / perturbed column. Every record's lexical entry is its own text, "
              "every query is encoded for real. Hybrid, query encoding, the lexical channel (BM25 top-100) and the "
-             "dense channel (top-100) are timed interleaved on the same new queries. Memory: the process's RSS "
-             "growth over the build (store handle, indexes, vectors, in-memory record facts) per record. ANN "
+             "dense channel (top-100) are timed interleaved on the same new queries. Memory per record: what the "
+             "engine's structures hold (vectors, lexical index, record facts, coverage: each one's nbytes), and the "
+             "process's RSS growth after gc and malloc_trim over the engine's build and over the whole build (store "
+             "inserts too; both include allocator fragmentation the build leaves). ANN "
              "recall@10: the engine's dense index against exact inner product on the same vectors, with the "
              "queries' real encodings ('real share': how much of the exact top 10 are records with a real encoding).",
-             "", "| N | real / perturbed | dense index | build s (store + index) | RSS growth B/record | hybrid p50 / p95 ms "
+             "", "| N | real / perturbed | dense index | build s (store + index) | held / RSS engine / RSS build B/record "
+             "| hybrid p50 / p95 ms "
              "| encode p50 | lexical top-100 p50 | dense top-100 p50 | ANN recall@10 (real share) | load avg (1/5/15) |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n, r in e["sizes"].items():
         lines.append(
             f"| {int(n):,} | {r['real_vectors']:,} / {r['perturbed_vectors']:,} | {r['dense_index']} "
-            f"| {_f(r['build_s'])} ({_f(r['ingest_store_s'])} + {_f(r['ingest_index_s'])}) | {r['rss_bytes_per_record']:,} "
+            f"| {_f(r['build_s'])} ({_f(r['ingest_store_s'])} + {_f(r['ingest_index_s'])}) "
+            f"| {_f(r.get('engine_bytes_per_record'), '{:,}')} / {_f(r.get('rss_engine_bytes_per_record'), '{:,}')} "
+            f"/ {r['rss_bytes_per_record']:,} "
             f"| {_f(r['hybrid_p50_ms'])} / {_f(r['hybrid_p95_ms'])} | {_f(r['encode_p50_ms'])} | {_f(r['lexical_p50_ms'])} "
             f"| {_f(r['dense_p50_ms'], '{:.2f}')} | {r['ann_recall10']:.3f} ({r['truth_real_share']:.0%}) "
             f"| {_load(r.get('load_avg_after_queries'))} |")

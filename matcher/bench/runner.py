@@ -166,9 +166,8 @@ def issue13(doc: dict, add) -> None:
             add(13, f"{b}: >= {TXTAI_SPEEDUP:g}x faster than txtai hybrid at N=100,000, interleaved, at equal or "
                 "better nDCG@10", f"median {fair['median']}x over {r['rounds']} rounds (min {fair['min']}, max "
                 f"{fair['max']}); nDCG@10 {ndcg or 'not measured'}", ok if q else (None if ok else False))
-        per = r["rss_growth_mb"] * 1024 * 1024 / 100_000
-        add(13, f"{b}: memory <= {MAX_BYTES_PER_RECORD / 1024:g} KB per record at N=100,000 (RSS growth of the engine)",
-            f"{per / 1024:.2f} KB", per <= MAX_BYTES_PER_RECORD)
+        add(13, f"{b}: memory <= {MAX_BYTES_PER_RECORD / 1024:g} KB per record at N=100,000 (held by the engine)",
+            *memory(r, 100_000))
     e2e, note = section(doc, "e2e")
     for n, r in ((e2e or {}).get("sizes") or {}).items():
         who = f"{e2e['encoder']} at N={int(n):,} ({r['real_vectors']:,} real encodings){note}"
@@ -176,14 +175,27 @@ def issue13(doc: dict, add) -> None:
             r["hybrid_p50_ms"] <= E2E_P50_MS)
         add(13, f"{who}: ANN recall@10 >= 0.95, real query encodings", f"{r['ann_recall10']}", r["ann_recall10"] >= 0.95)
         if int(n) == 100_000:   # the whole engine of one encoder, vectors included
-            add(13, f"{who}: memory <= {MAX_BYTES_PER_RECORD / 1024:g} KB per record (RSS growth of the build / N)",
-                f"{r['rss_bytes_per_record'] / 1024:.2f} KB", r["rss_bytes_per_record"] <= MAX_BYTES_PER_RECORD)
+            add(13, f"{who}: memory <= {MAX_BYTES_PER_RECORD / 1024:g} KB per record (held by the engine)",
+                *memory(r, int(n)))
     if (a := section(doc, "ann")[0]) and (real := a["kinds"].get("real")):
         n, r = max(real.items(), key=lambda kv: int(kv[0]))
         if r.get("engine"):
             add(13, f"ANN on {int(n):,} real encodings ({a.get('encoder')}): recall@10 >= 0.95 at the engine's nprobe "
                 f"{a['engine_nprobe']}{section(doc, 'ann')[1]}", f"{r['engine']['recall10']} ({r['engine']['p50_ms']} ms)",
                 r["engine"]["recall10"] >= 0.95)
+
+
+def memory(r: dict, n: int) -> tuple[str, bool]:
+    """The memory target's figure: bytes the engine's structures hold per record (vectors, lexical index,
+    record facts, coverage: each one's nbytes), with the RSS growth of the engine's build and of the whole
+    build (store inserts too) beside it; runs before the structures were counted are judged on RSS growth."""
+    rss = {k: r[k] * 1024 * 1024 / n for k in ("rss_engine_mb", "rss_growth_mb") if r.get(k) is not None}
+    held = r.get("engine_bytes_per_record")
+    if held is None:
+        return f"{rss['rss_growth_mb'] / 1024:.2f} KB (RSS growth)", rss["rss_growth_mb"] <= MAX_BYTES_PER_RECORD
+    return (f"{held / 1024:.2f} KB held (RSS growth after gc and malloc_trim: engine build "
+            f"{rss.get('rss_engine_mb', float('nan')) / 1024:.2f} KB, whole build {rss['rss_growth_mb'] / 1024:.2f} KB)",
+            held <= MAX_BYTES_PER_RECORD)
 
 
 def section(doc: dict, key: str) -> tuple[dict | None, str]:

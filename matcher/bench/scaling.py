@@ -8,7 +8,7 @@ from pathlib import Path
 from matcher.bench.baselines import NumpyBM25Baseline, SklearnDense, TxtaiHybrid, percentiles, time_queries
 from matcher.bench.corpus import compose, load_vocabulary
 from matcher.bench.fair import interleave, ratio, summary
-from matcher.bench.vectors import PrecomputedEncoder, VectorCache, rss_mb
+from matcher.bench.vectors import PrecomputedEncoder, VectorCache, rss_mb, settled_rss_mb
 from matcher.config import Settings, get_settings
 from matcher.domain.records import Side, record_text, validate_record
 
@@ -23,18 +23,28 @@ def _build(n: int, encoder, cache: VectorCache, offers, scenarios, texts, var_di
     vectors, n_real = cache.get(texts, opts["real_vectors"])
     row = {"n": n, "model": encoder.name, "real_vectors": n_real, "perturbed_vectors": n - n_real}
     ingest = PrecomputedEncoder(encoder, dict(zip(texts, vectors)))   # the bench's lookup, not the engine's memory
-    rss0 = rss_mb()
+    rss0 = settled_rss_mb()
     settings: Settings = get_settings().model_copy(update={"var_dir": var_dir, "db_url": ""})
     store = Store(settings.database_url)
     t = time.perf_counter()
     store.add_records(Side.SUPPLY, [validate_record(Side.SUPPLY, r) for r in offers], actor="bench")
     store.add_records(Side.DEMAND, [validate_record(Side.DEMAND, r) for r in scenarios], actor="bench")
     row["ingest_store_s"] = round(time.perf_counter() - t, 2)
+    rss1 = settled_rss_mb()
     engine = Engine(settings, store, ingest)
     t = time.perf_counter()
     engine.sync()
     row["ingest_index_s"] = round(time.perf_counter() - t, 2)
-    row["rss_growth_mb"] = round(rss_mb() - rss0, 1)   # this engine's store, indexes and vectors
+    rss2 = settled_rss_mb()
+    # RSS growth after a full collection and malloc_trim: of the whole build (store handle and inserts too), and
+    # of the engine's sync alone. Both still hold allocator fragmentation left by the build's temporary rows.
+    row["rss_growth_mb"], row["rss_engine_mb"] = round(rss2 - rss0, 1), round(rss2 - rss1, 1)
+    held: dict[str, int] = {}
+    for side in engine.sides.values():   # what the engine's structures hold (vectors included), per record
+        for part, size in side.nbytes().items():
+            held[part] = held.get(part, 0) + size
+    row["engine_bytes_per_record"] = round(sum(held.values()) / n)
+    row["engine_bytes_by_part"] = {part: round(size / n) for part, size in held.items()}
     index = engine.sides[Side.SUPPLY].vectors
     row["dense_index"] = (f"IVF-Flat nlist={index._index.nlist} nprobe={index._index.nprobe}"
                           if index.approximate else "flat")
@@ -101,7 +111,7 @@ def bench_size(n: int, encoders: dict, caches: dict[str, VectorCache], opts: dic
             row["bytes_per_vector"] = round(len(faiss.serialize_index(supply.vectors._index)) / len(supply.vectors), 1)
             row["bytes_floor"] = 4 * encoders[k].dim
             if tokens is None:   # same tokenize() for every backend, reused by the baseline
-                tokens = [supply.lexical._docs[r["id"]] for r in offers]
+                tokens = [supply.lexical.tokens_of(r["id"]) for r in offers]
         for k in keys:
             del engines[k]
             stores[k].engine.dispose()

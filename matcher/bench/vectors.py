@@ -23,6 +23,18 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def settled_rss_mb() -> float:
+    """RSS after a full garbage collection and giving free heap pages back to the OS (what the engine does after
+    a bulk sync), so transient garbage of the step before is not counted as held memory."""
+    import gc
+
+    from matcher.search.engine import release_freed_memory
+
+    gc.collect()
+    release_freed_memory()
+    return rss_mb()
+
+
 def perturb(src: np.ndarray, rng: np.random.Generator, noise: float = NOISE) -> np.ndarray:
     """Unit vectors near src: src plus isotropic Gaussian noise of norm ~noise, renormalised."""
     out = src + rng.normal(0, noise / np.sqrt(src.shape[1]), src.shape).astype(np.float32)

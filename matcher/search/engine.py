@@ -1,9 +1,12 @@
 """The matching engine: keeps both sides' vector and lexical indexes in step with the store, answers matches."""
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import logging
 import shutil
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -39,6 +42,18 @@ MAX_SCORED_FILTER_IDS = 1000
 # nothing, because sync() at start re-adds the missing ids from the embedding cache.
 SAVE_EVERY_SECONDS = 30.0
 OTHER = {Side.SUPPLY: Side.DEMAND, Side.DEMAND: Side.SUPPLY}
+
+
+RELEASE_AFTER = 1000   # records indexed by one sync past which freed heap memory is given back to the OS
+
+
+def release_freed_memory() -> None:
+    """Return the C heap's free pages to the OS (glibc's malloc_trim; elsewhere nothing): after a bulk index
+    build, the temporary rows, texts and arrays it freed would otherwise stay in the process's RSS."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -104,6 +119,13 @@ class SideIndex:
         self.lock = threading.RLock()
         self._save_lock = threading.Lock()
         self.dirty, self.saved_at = False, time.monotonic()
+
+    def nbytes(self) -> dict[str, int]:
+        """Bytes held per structure (see each one's nbytes)."""
+        with self.lock:
+            coverage = sys.getsizeof(self.coverage) + sum(sys.getsizeof(v) for v in self.coverage.values())
+            return {"vectors": self.vectors.nbytes(), "lexical": self.lexical.nbytes(),
+                    "facts": self.facts.nbytes(), "coverage": coverage}
 
     def save(self) -> None:
         """Snapshot in memory under the side's lock, then write to disk without it: searches and writes
@@ -189,7 +211,11 @@ class Engine:
 
     def sync(self, progress: bool = False) -> list[SyncReport]:
         """Check each side's indexes against the database; re-index only missing, changed or extra ids."""
-        return [self._sync_side(side, progress) for side in Side]
+        reports = [self._sync_side(side, progress) for side in Side]
+        if sum(r.added for r in reports) > RELEASE_AFTER:
+            gc.collect()
+            release_freed_memory()
+        return reports
 
     def _sync_side(self, side: Side, progress: bool) -> SyncReport:
         index = self.sides[side]
@@ -363,7 +389,7 @@ class Engine:
         cands = [candidates[ids[i]] for i in keep]
 
         def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms
-            return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms)
+            return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms, doc_id=cands[i]["id"])
         return CandidatePool(cands, dense[keep], lexical[keep], doc_cov[keep], self.encoder.coverage(text),
                              lex.self_score, terms)
 

@@ -6,7 +6,9 @@ import json
 import logging
 import math
 import re
+import sys
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -200,10 +202,14 @@ class LexicalIndex:
         """
         self.k1, self.b, self.expansion_weight = k1, b, expansion_weight
         self._taxonomy, self._use_taxonomy = taxonomy, use_taxonomy
-        # Token tuples, each token string held once per index (interned): 73 tokens per composed record cost
-        # 6.1 KB as lists of fresh strings, 0.6 KB as tuples of shared ones (benchmarks/RESULTS.md).
-        self._docs: dict[str, tuple[str, ...]] = {}
-        self._vocab: dict[str, str] = {}
+        # Each record's tokens as an array of integer token ids into one vocabulary (2 bytes a token while
+        # the vocabulary has fewer than 65,536 tokens): 73 tokens per composed record cost 6.1 KB as lists of
+        # fresh strings, 0.65 KB as tuples of shared ones, 0.2 KB as ids (benchmarks/RESULTS.md). bm25s is
+        # built from these ids directly, so its vocabulary is ours. Token ids are never reused.
+        self._docs: dict[str, array] = {}
+        self._vocab: dict[str, int] = {"": 0}    # "": the placeholder token of an empty document
+        self._words: list[str] = [""]            # token id -> token
+        self._built_vocab = 0                    # tokens the bm25s matrix has a column for
         self._bm25: bm25s.BM25 | None = None
         self._pending: dict[str, tuple[str, ...]] = {}   # added since the last build, scored beside it
         self._masked: set[str] = set()             # base records removed or replaced since the build
@@ -223,16 +229,34 @@ class LexicalIndex:
             raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
         for rid, text in zip(ids, texts):
             rid = str(rid)
-            self._docs[rid] = tokens = self._interned(tokenize(text))
+            self._docs[rid] = tokens = self._ids(tokenize(text))
             if self._bm25 is not None:      # score it beside the base index until the next rebuild
                 self._pending[rid] = tokens
                 if rid in self._pos:
                     self._masked.add(rid)
         self._rebuild_if_much_pending()
 
-    def _interned(self, tokens: list[str]) -> tuple[str, ...]:
-        vocab = self._vocab
-        return tuple([vocab.setdefault(t, t) for t in tokens])
+    def _ids(self, tokens: Iterable[str]) -> array:
+        """The tokens as ids, new tokens added to the vocabulary."""
+        vocab, words = self._vocab, self._words
+        ids = []
+        for tok in tokens:
+            tid = vocab.get(tok)
+            if tid is None:
+                tid = vocab[tok] = len(words)
+                words.append(tok)
+            ids.append(tid)
+        return array("H" if len(words) <= 65536 else "I", ids)
+
+    def tokens_of(self, record_id: str) -> list[str] | None:
+        """The indexed tokens of one record (None if it is not indexed)."""
+        ids = self._docs.get(record_id)
+        return None if ids is None else [self._words[i] for i in ids]
+
+    def _base_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Token ids the bm25s matrix has a column for (repeats kept; tokens it has never seen left out)."""
+        vocab, built = self._vocab, self._built_vocab
+        return [tid for tok in tokens if (tid := vocab.get(tok)) is not None and tid < built]
 
     def remove(self, ids: Iterable[str]) -> None:
         """Forget records (unknown ids are ignored); the index is rebuilt lazily at the next query."""
@@ -268,10 +292,13 @@ class LexicalIndex:
         if self._bm25 is None and self._docs:
             self._order = list(self._docs)
             self._pos = {rid: i for i, rid in enumerate(self._order)}
-            corpus = [toks or [""] for toks in self._docs.values()]  # bm25s needs a token per document
+            empty = array("H", [0])
+            corpus = [ids or empty for ids in self._docs.values()]  # bm25s needs a token per document
             self._avgdl = max(float(np.mean([len(t) for t in self._docs.values()])), 1.0)
             bm = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
-            bm.index(corpus, show_progress=False)
+            # Our ids and vocabulary as they are now (a copy: tokens added later have no column in this matrix).
+            bm.index((corpus, dict(self._vocab)), show_progress=False)
+            self._built_vocab = len(self._words)
             self._bm25, self._pending, self._masked = bm, {}, set()
         return self._bm25
 
@@ -283,18 +310,19 @@ class LexicalIndex:
     def _idf(self, bm: bm25s.BM25, token: str, pending_df: int = 0) -> float:
         """Lucene idf from the base index's document frequency plus the pending records holding token."""
         n = len(self._order) + len(self._pending)
-        vocab, indptr = bm.vocab_dict, bm.scores["indptr"]
-        df = pending_df + (int(indptr[vocab[token] + 1] - indptr[vocab[token]]) if token in vocab else 0)
+        indptr, tid = bm.scores["indptr"], self._vocab.get(token)
+        df = pending_df + (int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid < self._built_vocab else 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _score_pending(self, bm: bm25s.BM25, weights: dict[str, float]) -> dict[str, float]:
         """BM25 of the pending records, scored like the base records (same k1, b, avgdl; idf counts both)."""
         counts = {rid: Counter(doc) for rid, doc in self._pending.items()}
-        idf = {tok: self._idf(bm, tok, sum(tok in c for c in counts.values())) for tok in weights}
+        ids = {tok: tid for tok in weights if (tid := self._vocab.get(tok)) is not None}  # others occur nowhere
+        idf = {tok: self._idf(bm, tok, sum(tid in c for c in counts.values())) for tok, tid in ids.items()}
         out = {}
         for rid, c in counts.items():
             norm = self.k1 * (1 - self.b + self.b * len(self._pending[rid]) / self._avgdl)
-            value = sum(w * idf[tok] * c[tok] / (c[tok] + norm) for tok, w in weights.items() if tok in c)
+            value = sum(weights[tok] * idf[tok] * c[tid] / (c[tid] + norm) for tok, tid in ids.items() if tid in c)
             if value > 0:
                 out[rid] = value
         return out
@@ -307,9 +335,9 @@ class LexicalIndex:
             return LexicalResult([], toks, extra, self._self_score(bm, toks))
         base = np.zeros(len(self._order), dtype=np.float32)
         # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
-        if own := bm.get_tokens_ids(toks):
+        if own := self._base_ids(toks):
             base += bm.get_scores(own)
-        if self.expansion_weight and (syn := bm.get_tokens_ids(extra)):
+        if self.expansion_weight and (syn := self._base_ids(extra)):
             base += self.expansion_weight * bm.get_scores(syn)
         if self._masked:
             base[[self._pos[rid] for rid in self._masked if rid in self._pos]] = 0.0
@@ -359,13 +387,16 @@ class LexicalIndex:
         return total
 
     def matched_terms(self, query_text: str, doc_text: str,
-                      terms: tuple[list[str], list[str]] | None = None) -> list[str]:
+                      terms: tuple[list[str], list[str]] | None = None, doc_id: str | None = None) -> list[str]:
         """Query words and synonym terms found in the document, for explaining a match (no lone CJK chars).
 
         Args:
             terms: the query's (tokens, expansion tokens) if already known, e.g. LexicalResult.terms.
+            doc_id: the document's id if it is indexed here with this text: its stored tokens are used
+                instead of tokenising doc_text again (jieba, ~0.2 ms per shown suggestion).
         """
-        doc = set(tokenize(doc_text))
+        stored = self.tokens_of(doc_id) if doc_id is not None else None
+        doc = set(stored if stored is not None else tokenize(doc_text))
         toks, extra = terms or self.query_terms(query_text)
         out = [t for t in display_terms(toks) if t in doc and is_evidence(t)]
         if self.taxonomy is not None and extra:
@@ -375,22 +406,45 @@ class LexicalIndex:
                     out.append(term)
         return out
 
+    def nbytes(self) -> int:
+        """Bytes this index holds: the id arrays and their map, the vocabulary, the bm25s matrix and its
+        vocabulary, the base order and pending records (record id strings are counted by RecordFacts)."""
+        total = sys.getsizeof(self._docs) + sum(sys.getsizeof(a) for a in self._docs.values())
+        total += sys.getsizeof(self._vocab) + sys.getsizeof(self._words) + sum(sys.getsizeof(w) for w in self._words)
+        total += sys.getsizeof(self._pos) + sys.getsizeof(self._order) + sys.getsizeof(self._pending)
+        total += sys.getsizeof(self._masked)
+        if self._bm25 is not None:
+            total += sum(a.nbytes for a in (self._bm25.scores["data"], self._bm25.scores["indices"],
+                                            self._bm25.scores["indptr"]))
+            total += sys.getsizeof(self._bm25.vocab_dict) + sys.getsizeof(self._bm25.unique_token_ids_set)
+        return total
+
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
         """Write the token lists and settings as JSON (the bm25s matrix is cheap to rebuild on load)."""
         self.write(folder, self.snapshot())
 
     def snapshot(self) -> dict:
-        """What save() writes, copied (token lists are replaced on change, never mutated: a shallow copy)."""
+        """What save() writes, copied (id arrays are replaced on change, never mutated, and the vocabulary only
+        grows: shallow copies)."""
         return {"tokenizer_version": TOKENIZER_VERSION, "k1": self.k1, "b": self.b,
-                "expansion_weight": self.expansion_weight, "docs": dict(self._docs)}
+                "expansion_weight": self.expansion_weight, "docs": dict(self._docs), "words": list(self._words)}
 
     @staticmethod
     def write(folder: str | Path, state: dict) -> None:
+        """JSON with each record's tokens as strings (readable, and independent of the ids), written record by
+        record so no second copy of every token list is built in memory."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / "lexical.json.tmp"
-        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        words, docs = state["words"], state["docs"]
+        head = {k: v for k, v in state.items() if k not in ("docs", "words")}
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "docs": {')
+            for i, (rid, ids) in enumerate(docs.items()):
+                f.write(("," if i else "") + json.dumps(rid, ensure_ascii=False) + ":"
+                        + json.dumps([words[t] for t in ids], ensure_ascii=False))
+            f.write("}}")
         tmp.replace(folder / "lexical.json")  # atomic: a crash mid-write leaves the old file
 
     @classmethod
@@ -402,5 +456,5 @@ class LexicalIndex:
             log.warning("lexical index in %s uses tokenizer v%s (now v%s): starting empty",
                         folder, state.get("tokenizer_version"), TOKENIZER_VERSION)
             return index
-        index._docs = {str(k): index._interned(v) for k, v in state["docs"].items()}
+        index._docs = {str(k): index._ids(v) for k, v in state["docs"].items()}
         return index
