@@ -8,6 +8,7 @@ import heapq
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -93,9 +94,14 @@ def same_organisation(a: dict, b: dict) -> bool:
     spacing ignored). An organisation is never offered its own records as counterparts."""
     if a.get("owner_id") is not None and a.get("owner_id") == b.get("owner_id"):
         return True
-    name_a, name_b = (unicodedata.normalize("NFKC", "".join(str(x.get("organization") or "").split())).casefold()
-                      for x in (a, b))
-    return bool(name_a) and name_a == name_b
+    name_a = organisation_key(a.get("organization"))
+    return bool(name_a) and name_a == organisation_key(b.get("organization"))
+
+
+@lru_cache(maxsize=65536)   # every match compares the query's organisation with ~150 candidates' names
+def organisation_key(name: str | None) -> str:
+    """An organisation name with case, width and spacing ignored."""
+    return unicodedata.normalize("NFKC", "".join(str(name or "").split())).casefold()
 
 
 def stated_industry(record: dict) -> str | None:
@@ -267,10 +273,10 @@ def rank_candidates(query: dict, query_side: Side, candidates: list[dict], dense
     # reach the top k, so only some of ~150 candidates get their signals, gates and indicator checks
     # computed, and the top k is exactly the full pass's.
     q_industry = stated_industry(query)
-    bound = np.minimum(1.0, np.asarray(text) * np.array([
-        signals.factor({**signals.BEST, "industry": signals.industry_fit(q_industry, stated_industry(c))},
-                       params_of[ind]) * (1.0 + lift_of.get(c["id"], 0.0))
-        for ind, c in zip(industries, candidates)]))
+    best = {ind: signals.factor(signals.BEST, p) for ind, p in params_of.items()}
+    bound = np.minimum(1.0, np.asarray(text) * np.array([   # the factor is linear in the industry fit
+        (best[ind] - params_of[ind]["industry"] * (1.0 - signals.industry_fit(q_industry, stated_industry(c))))
+        * (1.0 + lift_of.get(c["id"], 0.0)) for ind, c in zip(industries, candidates)]))
     gates: dict[int, tuple[list[str], dict[str, float], float]] = {}
     checked: list[tuple[float, int, dict, list[dict]]] = []
     kth: list[float] = []   # min-heap of the k best final scores so far
