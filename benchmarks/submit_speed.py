@@ -149,7 +149,8 @@ def main() -> None:
            "submit_to_suggestions_ms": {"p50": round(statistics.median(times)), "p95": round(_percentile(times, 0.95)),
                                         "max": round(max(times)), "all": [round(x) for x in times]}}
     if args.results:
-        (args.results / "submit_speed.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "submit_speed.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     s = doc["submit_to_suggestions_ms"]
     print(json.dumps(doc, ensure_ascii=False, indent=1))
     print(f"\n| first start to the sign-in page | {start['to_sign_in_s']} s | <= 60 s |")

@@ -132,3 +132,23 @@ def test_in_memory_matches_equal_the_database_path_through_edits_status_tags_and
     finally:
         again.close()
 
+
+
+def test_one_submit_encodes_its_text_once(tmp_path):
+    """Duplicate check (free text), suggestions of the saved pending record, similar cases and case lifts all need
+    the same text's vector: the process keeps its last vectors, so the encoder runs once, and the database
+    cache is read at most once."""
+    platform = Platform.open(_settings(tmp_path, ""))
+    assert platform.seed_demo()
+    engine, encoded, lookups = platform.engine, [], []
+    inner_encode, inner_lookup = engine.encoder.encode, platform.store.get_embeddings
+    engine.encoder.encode = lambda texts, **kw: encoded.extend(texts) or inner_encode(texts, **kw)
+    platform.store.get_embeddings = lambda *a: lookups.append(a) or inner_lookup(*a)
+    draft = {"title": "锂电池包快充温升过高", "description": "需要导热材料或液冷板，把电芯温差控制在3℃以内。",
+             "organization": "常州某储能公司", "industry": "batteries_storage", "region": "武进区",
+             "contact_name": "王工", "contact_email": "wang@example.com"}
+    platform.near_duplicates(Side.DEMAND, draft)
+    record_id = platform.submit(Side.DEMAND, draft, actor="wang@example.com")
+    platform.suggestions(Side.DEMAND, record_id)
+    platform.similar_cases(platform.store.get_record(Side.DEMAND, record_id))
+    assert encoded == [record_text(draft)] and len(lookups) <= 1

@@ -68,11 +68,12 @@ def suggestion_list(platform: Platform, account: Account, side: Side, record_id:
     if len(weak) == len(found) and not show_weak:
         st.info(t("only_weak"))
     pairings = pairings_of(platform, side, record_id)
+    others = platform.store.get_records(OTHER[side], [s.counterpart_id(side) for s in found])   # one query
     for rank, sug in enumerate(found, 1):
         if sug.score < floor and not show_weak:
             continue
         other_id = sug.counterpart_id(side)
-        other = platform.store.get_record(OTHER[side], other_id) or {}
+        other = others.get(other_id) or {}
         pairing = pairings.get(other_id)
         with st.container(border=True, key=f"sug_{record_id}_{rank}"):
             band = "strong" if sug.score >= strong else "possible" if sug.score >= floor else "weak"

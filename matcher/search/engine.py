@@ -9,6 +9,7 @@ import shutil
 import sys
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,37 @@ MAX_SCORED_FILTER_IDS = 1000
 # nothing, because sync() at start re-adds the missing ids from the embedding cache.
 SAVE_EVERY_SECONDS = 30.0
 OTHER = {Side.SUPPLY: Side.DEMAND, Side.DEMAND: Side.SUPPLY}
+
+
+RECENT_MAX, RECENT_BATCH_MAX = 256, 16   # vectors of the app's last texts kept in memory (see RecentVectors)
+
+
+class RecentVectors:
+    """The last few (model, content hash) -> vector pairs this process encoded or looked up, in memory. One submit
+    needs the same text's vector 3-4 times (duplicate check, suggestions, similar cases, case lifts): each
+    after the first costs a dict lookup instead of an encode or a database round trip. Thread-safe."""
+
+    def __init__(self, size: int = RECENT_MAX):
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._size, self._lock = size, threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(key)
+            if vector is not None:
+                self._items.move_to_end(key)
+            return vector
+
+    def put(self, items: Mapping[tuple[str, str], np.ndarray]) -> None:
+        with self._lock:
+            for key, vector in items.items():
+                self._items[key] = vector
+                self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 RELEASE_AFTER = 1000   # records indexed by one sync past which freed heap memory is given back to the OS
@@ -187,6 +219,7 @@ class Engine:
         # per scenario industry, signal parameters learned from decisions (set by the service layer: the
         # search package never reads the workflow tables itself)
         self.learned: dict[str, dict[str, float]] = {}
+        self._recent = RecentVectors()
         # side, record ids -> each record's organisation and its verified tags (set by the service layer,
         # for the same reason); None: no organisation data (benchmarks, evaluation)
         self.links: Callable[[Side, list[str]], Mapping[str, Link]] | None = None
@@ -199,7 +232,10 @@ class Engine:
         remember=False skips writing new vectors to the cache (free-text queries: one write per search
         would serialise every searcher on the database's write lock)."""
         hashes = [content_hash(t) for t in texts]
-        cached = self.store.get_embeddings(self.encoder.name, list(set(hashes)))
+        model = self.encoder.name
+        cached = {h: v for h in hashes if (v := self._recent.get((model, h))) is not None}
+        if len(cached) < len(set(hashes)):
+            cached.update(self.store.get_embeddings(model, [h for h in set(hashes) if h not in cached]))
         todo = {h: t for h, t in zip(hashes, texts) if h not in cached}
         if todo:
             fresh = self.encoder.encode(list(todo.values()), progress=progress)
@@ -207,6 +243,8 @@ class Engine:
             if remember:
                 self.store.put_embeddings(self.encoder.name, new)
             cached.update(new)
+        if len(texts) <= RECENT_BATCH_MAX:   # the app's single texts, not bulk imports
+            self._recent.put({(model, h): v for h, v in cached.items()})
         return np.stack([cached[h] for h in hashes]) if texts else np.zeros((0, self.encoder.dim), np.float32)
 
     def sync(self, progress: bool = False) -> list[SyncReport]:
@@ -395,12 +433,18 @@ class Engine:
 
     def query_vector(self, query: dict, side: Side, text: str) -> np.ndarray:
         """The query's vector without the embedding cache where it is not needed: a stored record indexed with
-        this very text reuses its indexed vector (the cached one, rounded to the index's precision); free text is encoded (a cache
-        lookup per search costs a database round trip and rarely hits). Other stored records (pending, or an
-        edit not yet indexed) go through the cache as before, and are remembered in it."""
+        this very text reuses its indexed vector (the cached one, rounded to the index's precision); free text is
+        encoded (a cache lookup per search costs a database round trip and rarely hits), or taken from the few
+        vectors this process made last (a submit checks its draft for duplicates, then matches the same text).
+        Other stored records (pending, or an edit not yet indexed) go through the cache as before."""
         rid = query.get("id")
         if rid is None:
-            return np.stack([self.encoder.encode([text])[0]])
+            key = (self.encoder.name, content_hash(text))
+            vector = self._recent.get(key)
+            if vector is None:
+                vector = self.encoder.encode([text])[0]
+                self._recent.put({key: vector})
+            return vector[None, :]
         own = self.sides[side]
         with own.lock:
             if own.vectors.hash_of(rid) == content_hash(text):

@@ -163,6 +163,9 @@ def list_tags(store: Store, status: str | None = None) -> list[dict]:
                 for t, o in s.execute(stmt)]
 
 
+TARGETED_LINK_MAX = 500   # records linked by their own names (a submit); more: one pass over all organisations
+
+
 def link_records(store: Store, side: Side | None = None, record_ids: list[str] | None = None,
                  actor: str = "migration") -> int:
     """Link listings that have no organisation yet: the owner's profile, else the organisation of the same
@@ -171,17 +174,29 @@ def link_records(store: Store, side: Side | None = None, record_ids: list[str] |
         return 0  # the common case at every start: no write transaction, no lock taken
     linked = 0
     with store.write() as s:
-        known = {key: oid for key, oid in s.execute(select(OrganisationRow.name_key, OrganisationRow.id))}
+        # A submit links its few records by their own names; a migration or an import reads every organisation.
+        targeted = record_ids is not None and len(record_ids) <= TARGETED_LINK_MAX
+        known: dict[str, int] = {}
+        if not targeted:
+            known.update(s.execute(select(OrganisationRow.name_key, OrganisationRow.id)).all())
         owners = dict(s.execute(select(OrganisationRow.owner_id, OrganisationRow.id)
                                 .where(OrganisationRow.owner_id.is_not(None))).all())
         for sd in ([side] if side else list(Side)):
             row_cls = ROW_FOR_SIDE[sd]
-            done = set(s.scalars(select(RecordOrganisation.record_id).where(RecordOrganisation.side == sd.value)))
+            done_q = select(RecordOrganisation.record_id).where(RecordOrganisation.side == sd.value)
             stmt = select(row_cls.id, row_cls.organization, row_cls.owner_id)
             if record_ids is not None:
                 stmt = stmt.where(row_cls.id.in_(record_ids))
+            if targeted:
+                done_q = done_q.where(RecordOrganisation.record_id.in_(record_ids))
+            done = set(s.scalars(done_q))
+            rows = s.execute(stmt).all()
+            if targeted:
+                keys = {normalise_name(name or "") for _rid, name, _owner in rows} - known.keys() - {""}
+                known.update(s.execute(select(OrganisationRow.name_key, OrganisationRow.id)
+                                       .where(OrganisationRow.name_key.in_(keys))).all() if keys else [])
             new_links: list[str] = []
-            for rid, name, owner in s.execute(stmt).all():
+            for rid, name, owner in rows:
                 if rid in done:
                     continue
                 org_id = owners.get(owner) if owner is not None else None
