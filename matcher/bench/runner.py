@@ -180,7 +180,8 @@ def issue13(doc: dict, add) -> None:
     if (a := section(doc, "ann")[0]) and (real := a["kinds"].get("real")):
         n, r = max(real.items(), key=lambda kv: int(kv[0]))
         if r.get("engine"):
-            add(13, f"ANN on {int(n):,} real encodings ({a.get('encoder')}): recall@10 >= 0.95 at the engine's nprobe "
+            model = f" ({a['encoder']})" if a.get("encoder") else ""   # runs before 2026-12-01 did not record it
+            add(13, f"ANN on {int(n):,} real encodings{model}: recall@10 >= 0.95 at the engine's nprobe "
                 f"{a['engine_nprobe']}{section(doc, 'ann')[1]}", f"{r['engine']['recall10']} ({r['engine']['p50_ms']} ms)",
                 r["engine"]["recall10"] >= 0.95)
 
