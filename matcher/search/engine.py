@@ -350,10 +350,8 @@ class Engine:
             if gone or changed:  # a pending record changes no index, and facts are not saved
                 index.dirty = True
             due = index.dirty and time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS
-            if due:
-                index.saved_at = time.monotonic()   # one save per window, however many edits arrive meanwhile
-        if due:   # in the background: the disk write blocks neither searches nor the user whose edit made it due
-            threading.Thread(target=index.save, name=f"save-{side.value}-index", daemon=True).start()
+        if due:
+            index.save()   # outside the lock: the disk write never blocks searches
 
     def flush(self) -> None:
         """Write every index changed since its last save (end of an import, a CLI command, shutdown)."""
