@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from .support import (CHROMIUM, _free_port, LAUNCH_ARGS, TIMEOUT_MS, seed_database, server_env, start_server, stop_server,
+from .support import (CHROMIUM, _free_port, LAUNCH_ARGS, TIMEOUT_MS, new_context, seed_database, server_env, start_server, stop_server,
                       wait_ready)
 
 
@@ -94,8 +94,7 @@ def open_page(chromium, server):
     contexts = []
 
     def _open():
-        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-        context.set_default_timeout(TIMEOUT_MS)
+        context = new_context(chromium)
         contexts.append(context)
         page = context.new_page()
         page.goto(server)

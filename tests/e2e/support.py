@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,15 +159,62 @@ def seeded_server(tmp_path_factory, name: str, seed_module: str):
         stop_server(proc)
 
 
-def new_page(chromium, url: str):
-    """A 1280 x 900 English context on url, once the app has rendered: (context, page). The first page of a
-    server waits for its first run, which loads the platform (up to START_TIMEOUT_S on a loaded machine)."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+def new_context(chromium, locale: str = "en-US"):
+    """A 1280 x 900 browser context whose pages count the script runs the server finishes (see RunWatch)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     context.set_default_timeout(TIMEOUT_MS)
+    context.on("page", RunWatch.attach)
+    return context
+
+
+def new_page(chromium, url: str):
+    """A new English context on url, once the app has rendered: (context, page). The first page of a
+    server waits for its first run, which loads the platform (up to START_TIMEOUT_S on a loaded machine)."""
+    context = new_context(chromium)
     page = context.new_page()
     page.goto(url)
     wait_ready(page, timeout=START_TIMEOUT_S * 1000)
     return context, page
+
+
+class RunWatch:
+    """Counts the script runs the server finished for one page, from the websocket frames the browser receives
+    (Streamlit's ForwardMsg script_finished). The page's script-state attribute cannot tell that a run happened:
+    a fast run's "running" and "notRunning" reach React in one batch, and the attribute never shows "running"
+    (the cause of click_and_wait's time-outs once page runs got fast; benchmarks/webload_browser.py found it
+    first). Attached to every page of a context made by new_context, before its websocket opens."""
+
+    def __init__(self):
+        self.finished = 0
+
+    @classmethod
+    def attach(cls, page) -> None:
+        watch = _WATCHES[page] = cls()
+        page.on("websocket", lambda ws: ws.on("framereceived", watch._frame))
+
+    @staticmethod
+    def of(page) -> "RunWatch":
+        try:
+            return _WATCHES[page]
+        except KeyError:
+            raise RuntimeError("click_and_wait needs a page of a context made by support.new_context") from None
+
+    def _frame(self, payload) -> None:
+        if not isinstance(payload, bytes):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg, so not a run's end
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            self.finished += 1
+
+
+_WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 # --- helpers the tests share ---------------------------------------------------------------------
@@ -182,18 +230,17 @@ def wait_ready(page, timeout: int = TIMEOUT_MS) -> None:
         }""", timeout=timeout)
 
 
-def click_and_wait(page, locator) -> None:
-    """Click something that reruns the script, and wait until that rerun has finished (not merely until
-    the page is idle: just after the click it still is, the rerun has not started yet)."""
-    page.evaluate("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        window.__e2eRan = false;
-        new MutationObserver((_, obs) => {
-            if (app.getAttribute('data-test-script-state') === 'running') { window.__e2eRan = true; obs.disconnect(); }
-        }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-    }""")
+def click_and_wait(page, locator, timeout: int = TIMEOUT_MS) -> None:
+    """Click something that reruns the script, and wait until the server has finished that rerun and the page
+    shows it (not merely until the page is idle: just after the click it still is, the rerun has not started)."""
+    watch = RunWatch.of(page)
+    before = watch.finished
     locator.click()
-    page.wait_for_function("() => window.__e2eRan === true")
+    deadline = time.monotonic() + timeout / 1000
+    while watch.finished <= before:   # frames are delivered while Playwright waits
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no script run finished within {timeout} ms of the click on {locator}")
+        page.wait_for_timeout(50)
     wait_ready(page)
     page.wait_for_timeout(500)  # a page that calls st.rerun() is idle for a moment between its two runs
     wait_ready(page)

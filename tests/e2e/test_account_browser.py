@@ -2,7 +2,7 @@
 until a new password is chosen, then the whole app again."""
 from __future__ import annotations
 
-from .support import PASSWORD, TIMEOUT_MS, choose, click_and_wait, go_to, shot, sign_in, wait_ready
+from .support import PASSWORD, TIMEOUT_MS, choose, click_and_wait, go_to, new_context, shot, sign_in, wait_ready
 
 try:
     from playwright.sync_api import expect
@@ -28,8 +28,7 @@ def _accounts():
 
 
 def _open(chromium, server, contexts):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(chromium)
     contexts.append(context)
     page = context.new_page()
     page.goto(server)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from .conftest import SERVER
-from .support import PASSWORD, START_TIMEOUT_S, click_and_wait, go_to, shot, sign_in, wait_ready
+from .support import PASSWORD, START_TIMEOUT_S, click_and_wait, go_to, new_context, shot, sign_in, wait_ready
 from .test_workbench import _no_english
 
 try:
@@ -37,7 +37,7 @@ DATA = {
 def warm_app(chromium, server):
     """The app's first script run (platform, indexes) can take longer than one step's timeout on a loaded
     machine when this module runs first: load it once, with time to spare, before the journeys."""
-    context = chromium.new_context()
+    context = new_context(chromium)
     try:
         page = context.new_page()
         page.goto(server)

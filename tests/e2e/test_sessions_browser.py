@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from .support import ENTERPRISE_D, OFFICIAL, choose, shot, sign_in, unlink, wait_ready
+from .support import ENTERPRISE_D, OFFICIAL, choose, new_context, shot, sign_in, unlink, wait_ready
 
 try:
     from playwright.sync_api import expect
@@ -25,7 +25,7 @@ def _signed_in_on(page, heading: str) -> None:
 
 
 def test_official_stays_signed_in_across_reload_new_tab_and_pasted_link(chromium, server):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = new_context(chromium)
     try:
         page = context.new_page()
         page.goto(f"{server}/review")
@@ -66,7 +66,7 @@ def test_official_stays_signed_in_across_reload_new_tab_and_pasted_link(chromium
 
 
 def test_a_link_opened_signed_out_lands_on_its_pairing_after_sign_in(chromium, server):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = new_context(chromium)
     try:
         page = context.new_page()
         page.goto(f"{server}/review")
@@ -78,7 +78,7 @@ def test_a_link_opened_signed_out_lands_on_its_pairing_after_sign_in(chromium, s
         pairing = re.search(r"pairing=(\d+)", link).group(1)
     finally:
         context.close()
-    fresh = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")  # no cookie
+    fresh = new_context(chromium)  # no cookie
     try:
         page = fresh.new_page()
         page.goto(link)
@@ -142,7 +142,7 @@ def test_an_approval_reaches_the_enterprise_inbox_and_its_mailbox(open_page, smt
 
 def test_a_first_visit_opens_in_the_browsers_language(chromium, server):
     """The server's default is English here; a zh-CN browser without ?lang= gets Chinese, and keeps it."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = new_context(chromium, "zh-CN")
     try:
         page = context.new_page()
         page.goto(server)
