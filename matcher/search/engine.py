@@ -426,8 +426,10 @@ class Engine:
         keep = [i for i, rid in enumerate(ids) if rid in candidates]
         cands = [candidates[ids[i]] for i in keep]
 
+        match_terms = target.lexical.term_matcher(text, lex.terms)
+
         def terms(i: int) -> list[str]:  # only the k suggestions shown need their terms
-            return target.lexical.matched_terms(text, record_text(cands[i]), lex.terms, doc_id=cands[i]["id"])
+            return match_terms(cands[i]["id"], lambda: record_text(cands[i]))
         return CandidatePool(cands, dense[keep], lexical[keep], doc_cov[keep], self.encoder.coverage(text),
                              lex.self_score, terms)
 

@@ -10,13 +10,14 @@ import sys
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import rjieba
+
+from matcher.search.bm25 import ScoreMatrix
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _default_taxonomy():
 class LexicalResult:
     """One query scored once: the top records, any record's score, the query's terms and self-score.
 
-    Base-index scores stay in the numpy array bm25s returned (looked up by position) instead of a dict of
+    Base-index scores stay in the array the score matrix returned (looked up by position) instead of a dict of
     every positive score: common terms (and single CJK characters) hit most records, and building that
     dict cost ~100 ms per query at 100k records (benchmarks/RESULTS.md).
     """
@@ -209,8 +210,8 @@ class LexicalIndex:
         self._docs: dict[str, array] = {}
         self._vocab: dict[str, int] = {"": 0}    # "": the placeholder token of an empty document
         self._words: list[str] = [""]            # token id -> token
-        self._built_vocab = 0                    # tokens the bm25s matrix has a column for
-        self._bm25: bm25s.BM25 | None = None
+        self._built_vocab = 0                    # tokens the score matrix has a column for
+        self._bm25: ScoreMatrix | None = None
         self._pending: dict[str, tuple[str, ...]] = {}   # added since the last build, scored beside it
         self._masked: set[str] = set()             # base records removed or replaced since the build
         self._order: list[str] = []
@@ -287,17 +288,16 @@ class LexicalIndex:
         return self._taxonomy if self._use_taxonomy else None
 
     # -- querying ------------------------------------------------------------------------------------
-    def _ready(self) -> bm25s.BM25 | None:
-        """The bm25s index over the base records; rebuilt only when none exists or too much is pending."""
+    def _ready(self) -> ScoreMatrix | None:
+        """The score matrix of the base records; rebuilt only when none exists or too much is pending."""
         if self._bm25 is None and self._docs:
             self._order = list(self._docs)
             self._pos = {rid: i for i, rid in enumerate(self._order)}
             empty = array("H", [0])
             corpus = [ids or empty for ids in self._docs.values()]  # bm25s needs a token per document
             self._avgdl = max(float(np.mean([len(t) for t in self._docs.values()])), 1.0)
-            bm = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
             # Our ids and vocabulary as they are now (a copy: tokens added later have no column in this matrix).
-            bm.index((corpus, dict(self._vocab)), show_progress=False)
+            bm = ScoreMatrix.build(corpus, dict(self._vocab), self.k1, self.b)
             self._built_vocab = len(self._words)
             self._bm25, self._pending, self._masked = bm, {}, set()
         return self._bm25
@@ -307,14 +307,14 @@ class LexicalIndex:
         toks = tokenize(query_text)
         return toks, expand(toks, self.taxonomy)
 
-    def _idf(self, bm: bm25s.BM25, token: str, pending_df: int = 0) -> float:
+    def _idf(self, bm: ScoreMatrix, token: str, pending_df: int = 0) -> float:
         """Lucene idf from the base index's document frequency plus the pending records holding token."""
         n = len(self._order) + len(self._pending)
-        indptr, tid = bm.scores["indptr"], self._vocab.get(token)
-        df = pending_df + (int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid < self._built_vocab else 0)
+        tid = self._vocab.get(token)
+        df = pending_df + (int(bm.df[tid]) if tid is not None and tid < self._built_vocab else 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _score_pending(self, bm: bm25s.BM25, weights: dict[str, float]) -> dict[str, float]:
+    def _score_pending(self, bm: ScoreMatrix, weights: dict[str, float]) -> dict[str, float]:
         """BM25 of the pending records, scored like the base records (same k1, b, avgdl; idf counts both)."""
         counts = {rid: Counter(doc) for rid, doc in self._pending.items()}
         ids = {tok: tid for tok in weights if (tid := self._vocab.get(tok)) is not None}  # others occur nowhere
@@ -334,11 +334,11 @@ class LexicalIndex:
         if bm is None:
             return LexicalResult([], toks, extra, self._self_score(bm, toks))
         base = np.zeros(len(self._order), dtype=np.float32)
-        # get_scores sums over the ids it is given, so a repeated query word counts once per repetition.
+        # scores() sums over the ids it is given, so a repeated query word counts once per repetition.
         if own := self._base_ids(toks):
-            base += bm.get_scores(own)
+            base += bm.scores(own)
         if self.expansion_weight and (syn := self._base_ids(extra)):
-            base += self.expansion_weight * bm.get_scores(syn)
+            base += self.expansion_weight * bm.scores(syn)
         if self._masked:
             base[[self._pos[rid] for rid in self._masked if rid in self._pos]] = 0.0
         pending: dict[str, float] = {}
@@ -369,7 +369,7 @@ class LexicalIndex:
     def self_score(self, query_text: str) -> float:
         return self._self_score(self._ready(), tokenize(query_text))
 
-    def _self_score(self, bm: bm25s.BM25 | None, toks: list[str]) -> float:
+    def _self_score(self, bm: ScoreMatrix | None, toks: list[str]) -> float:
         """BM25 score the query would get against itself as a document: the reference for normalising.
 
         A candidate scoring this much matches every query term as often as the query uses it, at the
@@ -395,28 +395,38 @@ class LexicalIndex:
             doc_id: the document's id if it is indexed here with this text: its stored tokens are used
                 instead of tokenising doc_text again (jieba, ~0.2 ms per shown suggestion).
         """
-        stored = self.tokens_of(doc_id) if doc_id is not None else None
-        doc = set(stored if stored is not None else tokenize(doc_text))
+        return self.term_matcher(query_text, terms)(doc_id, doc_text)
+
+    def term_matcher(self, query_text: str, terms: tuple[list[str], list[str]] | None = None
+                     ) -> Callable[[str | None, str | Callable[[], str]], list[str]]:
+        """matched_terms with the query's half worked out once: a function (doc_id, doc_text) -> terms for the
+        suggestions of one query. doc_text may be a function, called only for a document not indexed here."""
         toks, extra = terms or self.query_terms(query_text)
-        out = [t for t in display_terms(toks) if t in doc and is_evidence(t)]
-        if self.taxonomy is not None and extra:
-            # Show a synonym as the whole term the document uses ("machine vision"), not its pieces.
-            for term, term_toks in _terms_touching(self.taxonomy, set(extra)):
+        shown = [t for t in display_terms(toks) if is_evidence(t)]
+        # Show a synonym as the whole term the document uses ("machine vision"), not its pieces.
+        synonyms = _terms_touching(self.taxonomy, set(extra)) if self.taxonomy is not None and extra else []
+
+        def match(doc_id: str | None, doc_text: str | Callable[[], str]) -> list[str]:
+            stored = self.tokens_of(doc_id) if doc_id is not None else None
+            if stored is None:
+                stored = tokenize(doc_text() if callable(doc_text) else doc_text)
+            doc = set(stored)
+            out = [t for t in shown if t in doc]
+            for term, term_toks in synonyms:
                 if term_toks <= doc and term not in out:
                     out.append(term)
-        return out
+            return out
+        return match
 
     def nbytes(self) -> int:
-        """Bytes this index holds: the id arrays and their map, the vocabulary, the bm25s matrix and its
-        vocabulary, the base order and pending records (record id strings are counted by RecordFacts)."""
+        """Bytes this index holds: the id arrays and their map, the vocabulary, the score matrix (search/bm25.py),
+        the base order and pending records (record id strings are counted by RecordFacts)."""
         total = sys.getsizeof(self._docs) + sum(sys.getsizeof(a) for a in self._docs.values())
         total += sys.getsizeof(self._vocab) + sys.getsizeof(self._words) + sum(sys.getsizeof(w) for w in self._words)
         total += sys.getsizeof(self._pos) + sys.getsizeof(self._order) + sys.getsizeof(self._pending)
         total += sys.getsizeof(self._masked)
         if self._bm25 is not None:
-            total += sum(a.nbytes for a in (self._bm25.scores["data"], self._bm25.scores["indices"],
-                                            self._bm25.scores["indptr"]))
-            total += sys.getsizeof(self._bm25.vocab_dict) + sys.getsizeof(self._bm25.unique_token_ids_set)
+            total += self._bm25.nbytes()
         return total
 
     # -- persistence ---------------------------------------------------------------------------------
