@@ -88,10 +88,11 @@ def test_in_memory_matches_equal_the_database_path_through_edits_status_tags_and
     reader = Platform.open(_settings(tmp_path, db_url), follow=True)   # another app process on the database
     try:
         # No SQL while matching free text, and no embedding-cache lookup for it either.
-        writer.engine.embed = lambda *a, **k: pytest.fail("free text must not go through the embedding cache")
+        cache_fail = lambda *a, **k: pytest.fail("free text must not go through the embedding cache")  # noqa: E731
+        writer.store.get_embeddings = writer.store.put_embeddings = cache_fail
         writer.engine._fetch = lambda *a, **k: pytest.fail("candidates must come from memory")
         assert writer.engine.match_text("电池包散热", Side.DEMAND)
-        del writer.engine.embed, writer.engine._fetch
+        del writer.store.get_embeddings, writer.store.put_embeddings, writer.engine._fetch
         assert assert_same_as_legacy(writer) > 40
 
         offers = writer.store.list_records(Side.SUPPLY, RecordStatus.PUBLISHED)

@@ -226,15 +226,18 @@ class Engine:
 
     # --- keeping indexes in step with the store ------------------------------------------------
 
-    def embed(self, texts: list[str], progress: bool = False, remember: bool = True) -> np.ndarray:
-        """Vectors for texts, encoding only those whose (model, content hash) is not cached yet.
+    def embed(self, texts: list[str], progress: bool = False, remember: bool = True,
+              stored: bool = True) -> np.ndarray:
+        """Vectors for texts, encoding only those whose (model, content hash) is not cached yet: first the few
+        vectors this process made last (RecentVectors), then the database's embedding cache.
 
-        remember=False skips writing new vectors to the cache (free-text queries: one write per search
-        would serialise every searcher on the database's write lock)."""
+        remember=False skips writing new vectors to the database cache (free-text queries: one write per search
+        would serialise every searcher on the database's write lock); stored=False skips reading it too (a
+        lookup per search costs a database round trip and rarely hits)."""
         hashes = [content_hash(t) for t in texts]
         model = self.encoder.name
         cached = {h: v for h in hashes if (v := self._recent.get((model, h))) is not None}
-        if len(cached) < len(set(hashes)):
+        if stored and len(cached) < len(set(hashes)):
             cached.update(self.store.get_embeddings(model, [h for h in set(hashes) if h not in cached]))
         todo = {h: t for h, t in zip(hashes, texts) if h not in cached}
         if todo:
@@ -441,12 +444,7 @@ class Engine:
         Other stored records (pending, or an edit not yet indexed) go through the cache as before."""
         rid = query.get("id")
         if rid is None:
-            key = (self.encoder.name, content_hash(text))
-            vector = self._recent.get(key)
-            if vector is None:
-                vector = self.encoder.encode([text])[0]
-                self._recent.put({key: vector})
-            return vector[None, :]
+            return self.embed([text], remember=False, stored=False)
         own = self.sides[side]
         with own.lock:
             if own.vectors.hash_of(rid) == content_hash(text):
