@@ -98,6 +98,10 @@ def bench_size(n: int, encoders: dict, caches: dict[str, VectorCache], opts: dic
                 rows[k]["txtai_round_p50_ms"] = summary(theirs)["round_p50_ms"]
                 rows[k]["vs_txtai"] = ratio(ours, theirs)
                 rows[k]["speedup_vs_txtai"] = rows[k]["vs_txtai"]["median"]
+        # The same model as each ships: our ONNX int8 encoder against txtai with its sentence-transformers
+        # (torch) encoder, from the same interleaved timings.
+        if (ours := timed["ms"].get("engine onnx")) and (theirs := timed["ms"].get("txtai sentence-transformers")):
+            rows["onnx"]["vs_txtai_torch"] = ratio(ours, theirs)
         tokens = None
         for k in keys:
             row, engine = rows[k], engines[k]
