@@ -3,7 +3,7 @@
     python tests/e2e/make_screenshots.py            # about 2 minutes: the demo data is encoded at first start
 
 It starts `streamlit run app.py` with a temporary database, the demo data, the demo accounts and the real
-bundled model (realistic scores, unlike the fake encoder of the tests), signs in as the demo accounts in
+default encoder (realistic scores, unlike the fake encoder of the tests), signs in as the demo accounts in
 headless Chromium and saves 1280x800 PNGs:
 
     docs/suggestions-zh.png   the demo enterprise's suggestions for one of its scenarios, in Chinese
@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, so that e2e is importable as a package
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project root: ui/ (support.unlink reads it)
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from e2e.support import (CHROMIUM, LAUNCH_ARGS, ROOT, choose, click_and_wait, go_to, server_env, sign_in,  # noqa: E402
-                         start_server, stop_server, wait_ready)
+from e2e.support import (CHROMIUM, LAUNCH_ARGS, ROOT, choose, click_and_wait, go_to, new_context, server_env,  # noqa: E402
+                         sign_in, start_server, stop_server, wait_ready)
 
 DOCS = ROOT / "docs"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -49,7 +50,8 @@ def _save(page, name: str) -> Path:
 
 
 def _new_page(browser, url: str):
-    page = browser.new_page(viewport=VIEWPORT)
+    page = new_context(browser).new_page()   # a context whose pages count script runs (click_and_wait)
+    page.set_viewport_size(VIEWPORT)
     page.set_default_timeout(60_000)
     page.goto(url)
     return page
@@ -148,9 +150,9 @@ def main() -> None:
     temp = None if args.var_dir else Path(tempfile.mkdtemp(prefix="matcher-shots-"))
     var_dir = args.var_dir or temp / "var"
     var_dir.mkdir(parents=True, exist_ok=True)
-    env = server_env(var_dir, MATCHER_ENCODER="sentence-transformers", MATCHER_SEED_DEMO="true",
-                     MATCHER_DEMO_ACCOUNTS="true")
-    env.pop("MATCHER_MIN_PAIR_SCORE")  # the configured default, as a real deployment has it
+    env = server_env(var_dir, MATCHER_SEED_DEMO="true", MATCHER_DEMO_ACCOUNTS="true")
+    for name in ("MATCHER_ENCODER", "MATCHER_MIN_PAIR_SCORE"):   # the configured defaults, as a deployment has them
+        env.pop(name)
     proc, url = start_server(env, var_dir / "streamlit.log")
     try:
         with sync_playwright() as p:
