@@ -6,9 +6,7 @@ import asyncio
 import re
 import time
 
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-from webload_ws import DONE
+from e2e.support import run_finished
 from webload_users import PASSWORD, STEP_TIMEOUT_MS, SimulatedUser, email_of, scenario_text
 
 READY_JS = """() => {
@@ -30,14 +28,7 @@ class RunWatch:
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
-        if not isinstance(payload, bytes):
-            return
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(payload)
-        except Exception:  # noqa: BLE001 - not a ForwardMsg: not a run's end
-            return
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in DONE:
+        if run_finished(payload):
             self.finished += 1
             self.changed.set()
 

@@ -200,18 +200,24 @@ class RunWatch:
             raise RuntimeError("click_and_wait needs a page of a context made by support.new_context") from None
 
     def _frame(self, payload) -> None:
-        if not isinstance(payload, bytes):
-            return
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(payload)
-        except Exception:  # noqa: BLE001 - not a ForwardMsg, so not a run's end
-            return
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
-                ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+        if run_finished(payload):
             self.finished += 1
+
+
+def run_finished(payload) -> bool:
+    """Whether a websocket frame from the server is Streamlit's message that a script run finished (also read by
+    benchmarks/webload_browser.py)."""
+    if not isinstance(payload, bytes):
+        return False
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - not a ForwardMsg, so not a run's end
+        return False
+    return msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
+        ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
 
 _WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
