@@ -6,7 +6,7 @@ import pytest
 from matcher.config import Settings
 from matcher.search import fusion
 from matcher.search.encoders import FakeEncoder, SentenceTransformerEncoder, create_encoder
-from matcher.search.encoders.base import Calibration, ModelProfile, load_profile
+from matcher.search.encoders.base import Calibration, ModelProfile, load_profile, profile_path
 from matcher.search.encoders.use import UseEncoder
 
 # Same topic across languages, and distractors from other topics in both languages.
@@ -103,3 +103,9 @@ def test_onnx_int8_option_exports_offline_and_agrees_with_torch(minilm, tmp_path
     assert a.shape == b.shape == (2, 384)
     assert (a * b).sum(axis=1).min() > 0.95                    # per-channel int8: close to torch
     assert (tmp_path / "onnx").exists() and onnx.coverage("石墨烯导热膜") < 0.5
+    assert onnx.profile.calibration == minilm.profile.calibration   # the model's shipped profile
+    # A profile `matcher calibrate` fitted for this encoder on this deployment (var_dir/profiles) wins.
+    fitted = ModelProfile(onnx.name, 384, ("en",), Calibration(0.33), fitted={"sets": ["local"]})
+    (tmp_path / "profiles").mkdir()
+    profile_path(onnx.name, tmp_path / "profiles").write_text(fitted.to_json())
+    assert create_encoder(Settings(encoder="onnx", var_dir=tmp_path)).profile == fitted

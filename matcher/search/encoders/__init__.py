@@ -39,7 +39,7 @@ def create_encoder(settings: Settings) -> Encoder:
         from matcher.search.encoders.onnx import OnnxEncoder, export_onnx
 
         files = export_onnx(settings.var_dir / "onnx" / safe_name(settings.model), settings.model)
-        return OnnxEncoder(files["int8"], settings.model)
+        return OnnxEncoder(files["int8"], settings.model, profile_dirs=profiles)
     if settings.encoder == "sentence-transformers":
         return SentenceTransformerEncoder(settings.model, profile_dirs=profiles)
     raise ValueError(f"unknown encoder backend {settings.encoder!r}: choose one of {', '.join(BACKENDS)}")

@@ -59,7 +59,8 @@ def export_onnx(folder: Path, model: str = BUNDLED_MODEL) -> dict[str, Path]:
 class OnnxEncoder:
     """Encoder protocol over an ONNX Runtime session (CPU), same tokenizer and pooling as the torch model."""
 
-    def __init__(self, onnx_file: Path, model: str = BUNDLED_MODEL, threads: int | None = None):
+    def __init__(self, onnx_file: Path, model: str = BUNDLED_MODEL, threads: int | None = None,
+                 profile_dirs: tuple = ()):
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -74,7 +75,10 @@ class OnnxEncoder:
         self.name = f"{model}#onnx-{Path(onnx_file).stem}"
         self.dim = 384
         self._unk = self.tokenizer.unk_token
-        self.profile = load_profile(model, self.dim, ("en",), (PROFILE_DIR,))  # int8 keeps the model's profile
+        # A profile fitted for this very encoder (`matcher calibrate` names it after self.name) wins; else the
+        # model's own: per-channel int8 keeps the torch model's cosines (test_encoders).
+        own = load_profile(self.name, self.dim, ("en",), profile_dirs)
+        self.profile = own if own.fitted else load_profile(model, self.dim, ("en",), (*profile_dirs, PROFILE_DIR))
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
