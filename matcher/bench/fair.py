@@ -16,7 +16,7 @@ import numpy as np
 from matcher.bench.baselines import percentiles
 
 
-def rotated(keys: list[str], i: int) -> list[str]:
+def rotated(keys: list, i: int) -> list:
     """keys starting at position i (mod len): the first-timed contender changes from one query to the next."""
     k = i % len(keys)
     return keys[k:] + keys[:k]
