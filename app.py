@@ -4,7 +4,7 @@ Run with `streamlit run app.py`. Pages live in ui/, one module each; each checks
 """
 import streamlit as st
 
-from ui import session_cookie
+from ui import page_state, session_cookie
 from ui.auth_gate import account_box, current_account, navigation_pages, open_wanted_page, remember_wanted_page
 from matcher.workflow.notifications import unread_count
 from ui.i18n import language_switch, t
@@ -23,6 +23,7 @@ pages = navigation_pages(account, unread_count(platform.store, account.id) if ac
 forced = account is not None and account.must_change_password   # an admin's reset: the account page only
 # expanded: every page the role may open is listed (folded, Streamlit shows 10 and hides the rest)
 page = st.navigation(pages, position="sidebar" if account and not forced else "hidden", expanded=True)
+page_state.note_page(page.url_path)
 if account is not None and not forced:
     open_wanted_page(pages)  # may switch page: the cookie script below is then written by the next run
 with st.sidebar:

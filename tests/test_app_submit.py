@@ -116,3 +116,17 @@ def test_edit_and_withdraw(platform, accounts, seeded):
     at.checkbox(key=f"mine_withdraw_sure_{oid}").check().run()
     at.button(key=f"mine_withdraw_{oid}").click().run()
     assert platform.store.get_record(Side.SUPPLY, oid)["status"] == RecordStatus.WITHDRAWN
+
+
+def test_coming_back_to_the_submit_page_shows_a_new_form(platform, accounts, seeded):
+    at = open_app("app.py", accounts["enterprise"]).run()
+    at.switch_page("ui/submit_scenario.py").run()
+    _fill(at, "submit_demand_form", title="Cooling for battery packs in buses",
+          description="Electric bus battery packs overheat in summer; looking for graphene thermal film.")
+    at.button(key="submit_demand_form_submit").click().run()
+    assert [s.value for s in at.subheader] == ["Suggested counterparts"]
+    at.run()   # a rerun on the page itself keeps the results
+    assert [s.value for s in at.subheader] == ["Suggested counterparts"]
+    at.switch_page("ui/my_submissions.py").run()
+    at.switch_page("ui/submit_scenario.py").run()
+    assert not at.subheader and at.text_input(key="submit_demand_form_title").value == ""

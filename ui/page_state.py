@@ -1,4 +1,4 @@
-"""Widget state helpers of the workbench pages.
+"""Page state helpers: widget labels that follow the language switch, and whether the user just arrived on a page.
 
 Streamlit's selectboxes keep the *formatted* label of their value in the browser, so after the language
 switch a kept selection would still show the old language's label. Assigning a widget's own value back to
@@ -28,3 +28,15 @@ def relabel_on_language_change(*prefixes: str, skip: tuple[str, ...] = ()) -> No
             except StreamlitAPIException:  # uploaders and other widgets whose values cannot be set
                 pass
     st.session_state[seen_key] = lang()
+
+
+def note_page(url_path: str) -> None:
+    """Called by app.py each run with the page it shows: remembers whether the run before showed another page."""
+    st.session_state["_page_arrived"] = st.session_state.get("_page_now") != url_path
+    st.session_state["_page_now"] = url_path
+
+
+def arrived() -> bool:
+    """Whether the user has just come to this page from another one (False for reruns on the page itself, and
+    for a page file run on its own, without app.py)."""
+    return bool(st.session_state.get("_page_arrived", False))

@@ -9,7 +9,7 @@ from matcher.auth import Account
 from matcher.domain.records import RecordStatus, RecordValidationError, Role, Side
 from matcher.service import Platform
 from matcher.workflow import calls
-from ui import record_form
+from ui import page_state, record_form
 from ui.auth_gate import require_role
 from ui.i18n import enum_label, format_datetime, industry_label, lang, t
 from ui.suggestions import suggestion_list
@@ -79,6 +79,9 @@ def _duplicates(platform: Platform, side: Side, prefix: str, account: Account) -
 def submit_page(side: Side) -> None:
     platform, account = require_role(Role.ENTERPRISE)
     prefix = f"submit_{side.value}"
+    if page_state.arrived():   # coming here from another page means a new submission, not the last one's results
+        for key in (f"{prefix}_saved", f"{prefix}_pending"):
+            st.session_state.pop(key, None)
     st.title(t("page_submit_offering" if side == Side.SUPPLY else "page_submit_scenario"))
     saved = st.session_state.get(f"{prefix}_saved")
     if saved:
