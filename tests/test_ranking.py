@@ -26,6 +26,16 @@ def test_text_relevance_dominates_structured_signals():
     assert codes[:2] == ["text", "terms"] and "industry_cross" in codes and "region" in codes
 
 
+def test_an_inferred_industry_is_explained_as_a_guess():
+    # The score leaves a guessed industry out (industry fit unknown): the reason must not say "same industry".
+    cands = [{**CANDS[1], "industry_inferred": True}]
+    [out] = rank_candidates(QUERY, Side.DEMAND, cands, np.array([0.5]), np.array([2.0]), 1.0, np.ones(1), [[]])
+    [reason] = [r for r in out.reasons if r.code.startswith("industry")]
+    assert reason.code == "industry_inferred" and out.channels["industry"] == 0.5
+    assert reason.text("en").startswith("Probably the same industry (inferred from the text)")
+    assert reason.text("zh").startswith("可能同属行业（由文本推断）")
+
+
 def test_structured_signals_break_near_ties():
     out = _rank([0.5, 0.5, 0.5], [2.0, 2.0, 2.0])
     assert out[-1].offering_id == "O-b"            # lab maturity and another city

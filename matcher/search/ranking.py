@@ -195,9 +195,17 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
     qi, ci = query.get("industry"), cand.get("industry")
     if qi and ci and qi in tax.industries and ci in tax.industries:
         a, b = tax.industries[qi], tax.industries[ci]
-        out.append(Reason("industry", f"Same industry: {a.name_en}", f"同属行业：{a.name_zh}") if qi == ci else
-                   Reason("industry_cross", f"Cross-industry: {b.name_en} for {a.name_en}",
-                          f"跨行业：{b.name_zh} 服务于 {a.name_zh}"))
+        if query.get("industry_inferred") or cand.get("industry_inferred"):
+            # A guessed industry is not scored (stated_industry), so the reason says it is a guess: beside an
+            # "industry fit: unknown" a plain "same industry" would contradict the score.
+            out.append(Reason("industry_inferred", f"Probably the same industry (inferred from the text): {a.name_en}",
+                              f"可能同属行业（由文本推断）：{a.name_zh}") if qi == ci else
+                       Reason("industry_inferred", f"Probably cross-industry (inferred from the text): {b.name_en} "
+                              f"for {a.name_en}", f"可能跨行业（由文本推断）：{b.name_zh} 服务于 {a.name_zh}"))
+        else:
+            out.append(Reason("industry", f"Same industry: {a.name_en}", f"同属行业：{a.name_zh}") if qi == ci else
+                       Reason("industry_cross", f"Cross-industry: {b.name_en} for {a.name_en}",
+                              f"跨行业：{b.name_zh} 服务于 {a.name_zh}"))
     if chans["region"] >= 1.0:
         out.append(Reason("region", f"Same district: {cand.get('region')}", f"同一区县：{cand.get('region')}"))
     elif chans["region"] >= 0.8:
