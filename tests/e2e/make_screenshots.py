@@ -93,7 +93,7 @@ def suggestions_zh(browser, url: str) -> None:
     page.get_by_role("heading", name="我的提交").wait_for()
     card = page.locator(".st-key-sug_S-0002_1")
     card.wait_for()
-    _scroll_to(page, page.get_by_test_id("stTabs"))
+    _scroll_to(page, card)   # the cards, not the similar cases above them (they filled the whole shot)
     _save(page, "suggestions-zh.png")
     page.close()
 
