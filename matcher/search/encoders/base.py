@@ -64,14 +64,18 @@ def profile_path(model_name: str, folder: Path = PROFILE_DIR) -> Path:
 
 
 def load_profile(model_name: str, dim: int, languages: tuple[str, ...],
-                 folders: tuple[Path, ...] = (PROFILE_DIR,)) -> ModelProfile:
-    """The fitted profile of a model if one exists (first folder wins), else defaults for its languages."""
-    for folder in folders:
-        path = profile_path(model_name, folder)
-        if path.exists():
-            profile = ModelProfile.from_json(path.read_text("utf-8"))
-            if profile.dim == dim:
-                return profile
+                 folders: tuple[Path, ...] = (PROFILE_DIR,), base: str | None = None) -> ModelProfile:
+    """The fitted profile of a model if one exists (first folder wins), else defaults for its languages.
+
+    base: the model an encoder variant runs (an ONNX export of MiniLM, say): a profile fitted for the variant
+    itself (`matcher calibrate` names it after the encoder) wins, else the base model's profile applies."""
+    for name in dict.fromkeys(n for n in (model_name, base) if n):
+        for folder in folders:
+            path = profile_path(name, folder)
+            if path.exists():
+                profile = ModelProfile.from_json(path.read_text("utf-8"))
+                if profile.dim == dim:
+                    return profile
     return ModelProfile(model_name, dim, languages)
 
 

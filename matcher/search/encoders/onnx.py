@@ -75,10 +75,9 @@ class OnnxEncoder:
         self.name = f"{model}#onnx-{Path(onnx_file).stem}"
         self.dim = 384
         self._unk = self.tokenizer.unk_token
-        # A profile fitted for this very encoder (`matcher calibrate` names it after self.name) wins; else the
-        # model's own: per-channel int8 keeps the torch model's cosines (test_encoders).
-        own = load_profile(self.name, self.dim, ("en",), profile_dirs)
-        self.profile = own if own.fitted else load_profile(model, self.dim, ("en",), (*profile_dirs, PROFILE_DIR))
+        # Without a profile fitted for this encoder, the model's own: per-channel int8 keeps the torch model's
+        # cosines (test_encoders).
+        self.profile = load_profile(self.name, self.dim, ("en",), (*profile_dirs, PROFILE_DIR), base=model)
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

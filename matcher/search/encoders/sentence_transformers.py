@@ -33,7 +33,8 @@ class SentenceTransformerEncoder:
         self._unk = self.model.tokenizer.unk_token
         # A model whose tokenizer reads Chinese (bge-zh, multilingual models) needs no special casing:
         # coverage() says how much of each text it reads, and a profile can be fitted for it.
-        self.profile: ModelProfile = load_profile(model, self.dim, ("en",), (*profile_dirs, PROFILE_DIR))
+        self.profile: ModelProfile = load_profile(self.name, self.dim, ("en",), (*profile_dirs, PROFILE_DIR),
+                                                  base=model)
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
