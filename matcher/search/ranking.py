@@ -175,6 +175,15 @@ def indicator_reason(checks: list[dict]) -> Reason | None:
                   f"指标：{met} 项满足，{unmet} 项未满足，{unknown} 项未说明")
 
 
+# (same industry, either side's industry inferred) -> reason code and its label in en and zh
+INDUSTRY_REASONS = {
+    (True, False): ("industry", "Same industry", "同属行业"),
+    (False, False): ("industry_cross", "Cross-industry", "跨行业"),
+    (True, True): ("industry_inferred", "Probably the same industry (inferred from the text)", "可能同属行业（由文本推断）"),
+    (False, True): ("industry_inferred", "Probably cross-industry (inferred from the text)", "可能跨行业（由文本推断）"),
+}
+
+
 def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], query_side: Side) -> list[Reason]:
     """Short bilingual reasons, strongest evidence first."""
     tax = load_taxonomy()
@@ -195,17 +204,13 @@ def explain(query: dict, cand: dict, chans: dict[str, float], terms: list[str], 
     qi, ci = query.get("industry"), cand.get("industry")
     if qi and ci and qi in tax.industries and ci in tax.industries:
         a, b = tax.industries[qi], tax.industries[ci]
-        if query.get("industry_inferred") or cand.get("industry_inferred"):
-            # A guessed industry is not scored (stated_industry), so the reason says it is a guess: beside an
-            # "industry fit: unknown" a plain "same industry" would contradict the score.
-            out.append(Reason("industry_inferred", f"Probably the same industry (inferred from the text): {a.name_en}",
-                              f"可能同属行业（由文本推断）：{a.name_zh}") if qi == ci else
-                       Reason("industry_inferred", f"Probably cross-industry (inferred from the text): {b.name_en} "
-                              f"for {a.name_en}", f"可能跨行业（由文本推断）：{b.name_zh} 服务于 {a.name_zh}"))
-        else:
-            out.append(Reason("industry", f"Same industry: {a.name_en}", f"同属行业：{a.name_zh}") if qi == ci else
-                       Reason("industry_cross", f"Cross-industry: {b.name_en} for {a.name_en}",
-                              f"跨行业：{b.name_zh} 服务于 {a.name_zh}"))
+        # A guessed industry is not scored (stated_industry), so its reason says it is a guess: beside an
+        # "industry fit: unknown" a plain "same industry" would contradict the score.
+        guessed = bool(query.get("industry_inferred") or cand.get("industry_inferred"))
+        code, en_label, zh_label = INDUSTRY_REASONS[(qi == ci, guessed)]
+        en_what, zh_what = ((a.name_en, a.name_zh) if qi == ci
+                            else (f"{b.name_en} for {a.name_en}", f"{b.name_zh} 服务于 {a.name_zh}"))
+        out.append(Reason(code, f"{en_label}: {en_what}", f"{zh_label}：{zh_what}"))
     if chans["region"] >= 1.0:
         out.append(Reason("region", f"Same district: {cand.get('region')}", f"同一区县：{cand.get('region')}"))
     elif chans["region"] >= 0.8:
