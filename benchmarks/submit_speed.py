@@ -107,7 +107,7 @@ def submit_times(page, n: int) -> list[float]:
         start = time.monotonic()
         page.get_by_role("button", name="Submit", exact=True).click()
         page.get_by_role("heading", name="Suggested counterparts").wait_for()
-        page.locator('[class*="st-key-sug_"]').first.wait_for()
+        page.locator('[class*="st-key-sug_S-"]').first.wait_for()   # a card (sug_<id>_<rank>), not the weak-suggestions toggle (sug_weak_<id>)
         wait_ready(page)
         times.append((time.monotonic() - start) * 1000)
     return times
